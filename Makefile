@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine:
+#   make demo   - virtualenv, install, throwaway PostgreSQL, migrate, seed 100,000 products, export
+#   make test   - virtualenv, install, run the test suite (starts and stops its own PostgreSQL)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+PY := $(BIN)/python
+MANAGE := cd example_project && $(PY) manage.py
+COUNT ?= 100000
+
+.PHONY: demo test serve stop-db lint type bench clean help
+
+help:
+	@echo "make demo   # seed 100,000 products in a throwaway PostgreSQL and export them to products.csv"
+	@echo "make test   # run the test suite against a throwaway PostgreSQL"
+	@echo "make serve  # run the example project under uvicorn (ASGI)"
+	@echo "make bench  # run the benchmark (benchmarks/run.py)"
+	@echo "make stop-db  # stop the demo PostgreSQL"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) example_project/devdb.py start --name demo >/dev/null
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) seed_products --count $(COUNT)
+	$(MANAGE) streamcheck
+	$(MANAGE) export_products --output ../products.csv
+	@echo
+	@$(PY) -c "import csv; n = sum(1 for _ in csv.reader(open('products.csv', newline='', encoding='utf-8'))); print(f'Wrote {n - 1:,} products (+ header row) to $(CURDIR)/products.csv')"
+	@echo "Browse the admin: make serve, then open http://127.0.0.1:8000/admin/ (user admin, password admin)"
+	@echo "Stop the demo PostgreSQL with: make stop-db"
+
+test: $(VENV)/.installed
+	$(BIN)/pytest
+
+serve: $(VENV)/.installed
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) shell -c "from django.contrib.auth.models import User; User.objects.filter(username='admin').exists() or User.objects.create_superuser('admin', 'admin@example.com', 'admin')"
+	cd example_project && $(BIN)/uvicorn example_project.asgi:application --host 127.0.0.1 --port 8000
+
+stop-db:
+	$(PYTHON) example_project/devdb.py stop --name demo
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+type: $(VENV)/.installed
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .tox dist build .pgdata products.csv

@@ -1,0 +1,320 @@
+"""Django ``DATABASES`` settings -> asyncpg connection.
+
+This is the only module that knows libpq option names. The mapping is pure
+(:func:`params_from_settings_dict`) so that it can be tested key by key; :func:`connect` opens the
+connection and sets the session up the way Django's own PostgreSQL backend does (time zone, role).
+"""
+
+from __future__ import annotations
+
+import shlex
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import asyncpg
+
+from .conf import get_settings
+from .exceptions import ConfigurationError, ConnectError
+
+# OPTIONS keys that only mean something to Django or psycopg and do not change which server,
+# database or role we talk to. Django's own isolation level is replaced by the export's transaction.
+DJANGO_ONLY_OPTIONS = frozenset({"isolation_level", "pool", "server_side_binding"})
+
+# libpq options that asyncpg understands through the DSN query string (connect_utils.py).
+_DSN_OPTIONS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcrl",
+    "sslnegotiation",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "service",
+    "krbsrvname",
+    "gsslib",
+)
+
+SUPPORTED_OPTIONS = frozenset(
+    {
+        *_DSN_OPTIONS,
+        "passfile",
+        "options",
+        "application_name",
+        "target_session_attrs",
+        "connect_timeout",
+        "assume_role",
+    }
+)
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+@dataclass(frozen=True)
+class ConnectParams:
+    """Everything needed to open an asyncpg connection for one Django database alias.
+
+    The password is kept out of ``repr()`` (asyncpg's own parameter objects show it).
+    """
+
+    alias: str
+    database: str | None
+    user: str | None
+    password: str | None = field(default=None, repr=False)
+    host: tuple[str, ...] | None = None
+    port: tuple[int, ...] | None = None
+    dsn_options: Mapping[str, str] = field(default_factory=dict)
+    passfile: str | None = None
+    server_settings: Mapping[str, str] = field(default_factory=dict)
+    target_session_attrs: str | None = None
+    timeout: float | None = None
+    assume_role: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def dsn(self) -> str:
+        """Return a DSN carrying only the options asyncpg reads from a DSN (never a password)."""
+        query = urllib.parse.urlencode(dict(self.dsn_options))
+        return "postgresql://" + (f"?{query}" if query else "")
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Return the keyword arguments for :func:`asyncpg.connect` (includes the password)."""
+        kwargs: dict[str, Any] = {
+            "dsn": self.dsn,
+            "server_settings": dict(self.server_settings),
+        }
+        if self.database:
+            kwargs["database"] = self.database
+        if self.user:
+            kwargs["user"] = self.user
+        if self.password:
+            kwargs["password"] = self.password
+        if self.host:
+            kwargs["host"] = list(self.host) if len(self.host) > 1 else self.host[0]
+        if self.port:
+            kwargs["port"] = list(self.port) if len(self.port) > 1 else self.port[0]
+        if self.passfile:
+            kwargs["passfile"] = self.passfile
+        if self.target_session_attrs:
+            kwargs["target_session_attrs"] = self.target_session_attrs
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        kwargs.update(self.extra)
+        return kwargs
+
+    def address(self) -> str:
+        """Return where the connection goes, for messages: ``host:port`` or the socket directory."""
+        hosts = self.host or ("default socket",)
+        ports = self.port or (5432,)
+        if len(ports) == 1:
+            ports = ports * len(hosts)
+        parts = []
+        for host, port in zip(hosts, ports, strict=False):
+            parts.append(f"{host} (port {port})" if host.startswith("/") else f"{host}:{port}")
+        service = self.dsn_options.get("service")
+        where = ", ".join(parts)
+        return f"service {service!r}" + (f" at {where}" if self.host else "") if service else where
+
+
+def _split_list(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value]
+    return [part.strip() for part in str(value).split(",")]
+
+
+def parse_options_string(value: str, *, alias: str) -> dict[str, str]:
+    """Turn libpq's ``options`` (``-c search_path=x -c work_mem=64MB``) into server settings."""
+    settings: dict[str, str] = {}
+    try:
+        words = shlex.split(value)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"DATABASES[{alias!r}]['OPTIONS']['options'] cannot be parsed ({exc}): {value!r}. "
+            "Use the form '-c name=value -c name2=value2'."
+        ) from None
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "-c" and index + 1 < len(words):
+            assignment = words[index + 1]
+            index += 2
+        elif word.startswith("-c") and len(word) > 2:
+            assignment = word[2:]
+            index += 1
+        elif word.startswith("--"):
+            assignment = word[2:]
+            index += 1
+        else:
+            raise ConfigurationError(
+                f"DATABASES[{alias!r}]['OPTIONS']['options'] contains {word!r}, which is not a "
+                "'-c name=value' setting. Use the form '-c name=value -c name2=value2'."
+            )
+        name, sep, setting = assignment.partition("=")
+        if not sep or not name:
+            raise ConfigurationError(
+                f"DATABASES[{alias!r}]['OPTIONS']['options'] contains {assignment!r}, which is not "
+                "a name=value setting."
+            )
+        settings[name.replace("-", "_")] = setting
+    return settings
+
+
+def params_from_settings_dict(
+    settings_dict: Mapping[str, Any],
+    *,
+    alias: str,
+    timezone_name: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    ignored_options: frozenset[str] = frozenset(),
+) -> ConnectParams:
+    """Map one ``DATABASES`` entry to :class:`ConnectParams` (pure: no I/O, no Django state)."""
+    options = dict(settings_dict.get("OPTIONS") or {})
+    unknown = sorted(set(options) - SUPPORTED_OPTIONS - DJANGO_ONLY_OPTIONS - ignored_options)
+    if unknown:
+        key = unknown[0]
+        raise ConfigurationError(
+            f"DATABASES[{alias!r}]['OPTIONS'] key {key!r} is not supported by cursor_stream's "
+            "asyncpg connections. Remove it, or list it in CURSOR_STREAM['IGNORED_OPTIONS'] to "
+            "connect without it."
+        )
+
+    dsn_options: dict[str, str] = {}
+    for key in _DSN_OPTIONS:
+        if options.get(key) not in (None, ""):
+            dsn_options[key] = str(options[key])
+    sslmode = dsn_options.get("sslmode")
+    if sslmode is not None and sslmode not in SSL_MODES:
+        raise ConfigurationError(
+            f"DATABASES[{alias!r}]['OPTIONS']['sslmode'] is {sslmode!r}; it must be one of "
+            f"{', '.join(SSL_MODES)}."
+        )
+
+    hosts = _split_list(settings_dict.get("HOST"))
+    ports_raw = _split_list(settings_dict.get("PORT"))
+    try:
+        ports = [int(p) for p in ports_raw]
+    except ValueError:
+        raise ConfigurationError(
+            f"DATABASES[{alias!r}]['PORT'] must be a port number or a comma-separated list of "
+            f"them, got {settings_dict.get('PORT')!r}."
+        ) from None
+    if hosts and ports and len(ports) not in (1, len(hosts)):
+        raise ConfigurationError(
+            f"DATABASES[{alias!r}] lists {len(hosts)} hosts but {len(ports)} ports; give one port "
+            "or one per host."
+        )
+
+    server_settings: dict[str, str] = {}
+    if options.get("options"):
+        server_settings.update(parse_options_string(str(options["options"]), alias=alias))
+    if options.get("application_name"):
+        server_settings["application_name"] = str(options["application_name"])
+    if timezone_name:
+        # Django's backend sets the session time zone on every new connection
+        # (DatabaseWrapper.ensure_timezone); do the same so values match the ORM's.
+        server_settings["TimeZone"] = timezone_name
+
+    timeout: float | None = None
+    if options.get("connect_timeout") not in (None, ""):
+        try:
+            timeout = float(options["connect_timeout"])
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                f"DATABASES[{alias!r}]['OPTIONS']['connect_timeout'] must be a number of seconds, "
+                f"got {options['connect_timeout']!r}."
+            ) from None
+        # libpq treats 0 (and negative values) as "wait forever".
+        if timeout <= 0:
+            timeout = None
+
+    return ConnectParams(
+        alias=alias,
+        database=settings_dict.get("NAME") or None,
+        user=settings_dict.get("USER") or None,
+        password=settings_dict.get("PASSWORD") or None,
+        host=tuple(hosts) or None,
+        port=tuple(ports) or None,
+        dsn_options=MappingProxyType(dsn_options),
+        passfile=str(options["passfile"]) if options.get("passfile") else None,
+        server_settings=MappingProxyType(server_settings),
+        target_session_attrs=options.get("target_session_attrs") or None,
+        timeout=timeout,
+        assume_role=options.get("assume_role") or None,
+        extra=MappingProxyType(dict(extra or {})),
+    )
+
+
+def resolve_alias(using: str | None) -> str:
+    """Return the database alias to use: the given one or ``CURSOR_STREAM['DATABASE']``."""
+    from django.db import connections
+
+    alias = using or get_settings().database
+    if alias not in connections.settings:
+        known = ", ".join(repr(a) for a in connections.settings)
+        raise ConfigurationError(
+            f"The database alias {alias!r} is not in DATABASES; the configured aliases are {known}."
+        )
+    vendor = connections[alias].vendor
+    if vendor != "postgresql":
+        raise ConfigurationError(
+            f"The database alias {alias!r} uses the {vendor!r} backend; cursor_stream streams "
+            "from PostgreSQL only. Use an alias whose ENGINE is django.db.backends.postgresql."
+        )
+    return alias
+
+
+def connect_params(using: str | None = None) -> ConnectParams:
+    """Return the :class:`ConnectParams` of a Django database alias (call from sync code)."""
+    from django.db import connections
+
+    alias = resolve_alias(using)
+    wrapper = connections[alias]
+    conf = get_settings()
+    return params_from_settings_dict(
+        wrapper.settings_dict,
+        alias=alias,
+        timezone_name=wrapper.timezone_name,
+        extra=conf.connect_kwargs,
+        ignored_options=conf.ignored_options,
+    )
+
+
+def describe_connect_error(params: ConnectParams, exc: BaseException) -> str:
+    """Return a one-line message for a failed connection, naming where but never the password."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if params.password:
+        detail = detail.replace(params.password, "********")
+    who = f" as user {params.user!r}" if params.user else ""
+    db = f" database {params.database!r}" if params.database else ""
+    return (
+        f"Could not connect to PostgreSQL{db} at {params.address()}{who} "
+        f"(DATABASES alias {params.alias!r}): {detail}"
+    )
+
+
+async def connect(params: ConnectParams) -> asyncpg.Connection:
+    """Open an asyncpg connection for ``params`` and set the session up like Django does."""
+    try:
+        conn = await asyncpg.connect(**params.connect_kwargs())
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise ConnectError(describe_connect_error(params, exc)) from None
+    try:
+        if params.assume_role:
+            # Same statement as Django's DatabaseWrapper.init_connection_state().
+            await conn.execute(f"SET ROLE {_quote_ident(params.assume_role)}")
+    except BaseException as exc:
+        conn.terminate()
+        if isinstance(exc, asyncpg.PostgresError):
+            raise ConnectError(describe_connect_error(params, exc)) from None
+        raise
+    return conn
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
