@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -9,5 +11,5 @@ from django.core.management import call_command
 @pytest.fixture
 def products(transactional_db: None) -> int:
     """Seed 1,000 deterministic catalogue products, committed so asyncpg connections see them."""
-    call_command("seed_products", count=1000, seed=1, stdout=open("/dev/null", "w"))
+    call_command("seed_products", count=1000, seed=1, stdout=io.StringIO())
     return 1000
