@@ -1,5 +1,89 @@
-"""Stream Django QuerySets of any size out of PostgreSQL with constant memory."""
+"""Stream Django QuerySets of any size out of PostgreSQL with constant memory.
+
+The public API is imported lazily (PEP 562), so ``INSTALLED_APPS`` can list ``cursor_stream``
+without importing asyncpg or touching settings before Django is set up.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+_API = {
+    "stream": "stream",
+    "stream_batches": "stream",
+    "take": "stream",
+    "fetch_page": "stream",
+    "columns": "stream",
+    "snapshot": "stream",
+    "Snapshot": "stream",
+    "StreamOptions": "stream",
+    "Column": "sql",
+    "CompiledQuery": "sql",
+    "compile_source": "sql",
+    "CursorStreamError": "exceptions",
+    "ConfigurationError": "exceptions",
+    "ConnectError": "exceptions",
+    "CompileError": "exceptions",
+    "QueryError": "exceptions",
+    "StreamTimeout": "exceptions",
+    "ConnectionLost": "exceptions",
+    "InvalidArgument": "exceptions",
+}
+
+__all__ = [
+    "Column",
+    "CompileError",
+    "CompiledQuery",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectionLost",
+    "CursorStreamError",
+    "InvalidArgument",
+    "QueryError",
+    "Snapshot",
+    "StreamOptions",
+    "StreamTimeout",
+    "columns",
+    "compile_source",
+    "fetch_page",
+    "snapshot",
+    "stream",
+    "stream_batches",
+    "take",
+]
+
+if TYPE_CHECKING:
+    from .exceptions import (
+        CompileError,
+        ConfigurationError,
+        ConnectError,
+        ConnectionLost,
+        CursorStreamError,
+        InvalidArgument,
+        QueryError,
+        StreamTimeout,
+    )
+    from .sql import Column, CompiledQuery, compile_source
+    from .stream import (
+        Snapshot,
+        StreamOptions,
+        columns,
+        fetch_page,
+        snapshot,
+        stream,
+        stream_batches,
+        take,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cursor_stream' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

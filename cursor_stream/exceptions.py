@@ -31,3 +31,7 @@ class StreamTimeout(QueryError, TimeoutError):
 
 class ConnectionLost(QueryError):
     """The connection to the server broke while the export was running."""
+
+
+class InvalidArgument(CursorStreamError, ValueError):
+    """An argument is out of range or of the wrong kind (a negative limit, prefetch 0, ...)."""

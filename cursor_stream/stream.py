@@ -1,0 +1,478 @@
+"""The async core: one connection, one read-only transaction, server-side cursors.
+
+Every query runs inside a transaction (``REPEATABLE READ, READ ONLY`` by default) through a
+server-side cursor (an asyncpg portal) that fetches ``prefetch`` rows per round trip. However the
+consumer stops (end of rows, ``break``, an exception, task cancellation, ``aclose()``, or dropping
+the iterator), the ``finally`` blocks close the connection, which ends the transaction on the
+server at once; nothing waits for the garbage collector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any, TypeVar
+
+import asyncpg
+
+from .conf import get_settings
+from .connection import ConnectParams, connect, connect_params, resolve_alias
+from .exceptions import (
+    ConnectionLost,
+    CursorStreamError,
+    InvalidArgument,
+    QueryError,
+    StreamTimeout,
+)
+from .sql import Column, CompiledQuery, compile_source
+
+T = TypeVar("T")
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+_ISOLATION_SQL = {
+    "read_committed": "READ COMMITTED",
+    "repeatable_read": "REPEATABLE READ",
+    "serializable": "SERIALIZABLE",
+}
+
+#: How long a graceful close may take before the socket is simply dropped (seconds).
+CLOSE_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """How the transaction and the cursors of one export behave (from ``CURSOR_STREAM``)."""
+
+    prefetch: int = 2000
+    isolation: str = "repeatable_read"
+    read_only: bool = True
+    statement_timeout: int | None = None
+    idle_in_transaction_session_timeout: int | None = None
+    command_timeout: float | None = None
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> StreamOptions:
+        """Return the options of ``CURSOR_STREAM``, with non-None ``overrides`` applied."""
+        conf = get_settings()
+        options = cls(
+            prefetch=conf.prefetch,
+            isolation=conf.isolation,
+            read_only=conf.read_only,
+            statement_timeout=conf.statement_timeout,
+            idle_in_transaction_session_timeout=conf.idle_in_transaction_session_timeout,
+            command_timeout=conf.command_timeout,
+        )
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if "prefetch" in changes:
+            _check_count("prefetch", changes["prefetch"], minimum=1)
+        return replace(options, **changes) if changes else options
+
+
+def _check_count(name: str, value: Any, *, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise InvalidArgument(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+def translate_error(exc: BaseException, sql: str | None = None) -> CursorStreamError | None:
+    """Return the cursor_stream error for an asyncpg/OS error (None when it is not one)."""
+    if isinstance(exc, CursorStreamError):
+        return exc
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        text = str(exc)
+        if "statement timeout" in text:
+            return StreamTimeout(f"The query was cancelled by statement_timeout: {text}")
+        return QueryError(f"The query was cancelled on the server: {text}")
+    if isinstance(exc, asyncpg.IdleInTransactionSessionTimeoutError):
+        return StreamTimeout(
+            f"The server ended the export's session (idle_in_transaction_session_timeout): {exc}"
+        )
+    if isinstance(
+        exc,
+        (
+            asyncpg.AdminShutdownError,
+            asyncpg.CrashShutdownError,
+            asyncpg.ConnectionFailureError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.CannotConnectNowError,
+        ),
+    ):
+        return ConnectionLost(f"Connection lost to the PostgreSQL server: {exc}")
+    if isinstance(exc, asyncpg.PostgresError):
+        return QueryError(_describe_server_error(exc, sql))
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return StreamTimeout("No answer from the PostgreSQL server within the command timeout.")
+    if isinstance(exc, (ConnectionError, OSError)):
+        return ConnectionLost(f"Connection lost to the PostgreSQL server: {exc}")
+    if isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc).lower():
+        return ConnectionLost(f"Connection lost to the PostgreSQL server: {exc}")
+    if isinstance(exc, asyncpg.DataError):
+        return QueryError(f"A query parameter could not be sent to the server: {exc}")
+    return None
+
+
+def _describe_server_error(exc: asyncpg.PostgresError, sql: str | None) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    parts = [message]
+    position = getattr(exc, "position", None)
+    if position and sql:
+        try:
+            pos = int(position)
+        except ValueError:
+            pos = 0
+        if pos > 0:
+            line = sql.count("\n", 0, pos - 1) + 1
+            start = max(0, pos - 21)
+            snippet = sql[start : pos + 20].replace("\n", " ")
+            parts.append(f"at position {pos} (line {line}): ...{snippet}...")
+    elif position:
+        parts.append(f"at position {position}")
+    detail = getattr(exc, "detail", None)
+    if detail:
+        parts.append(f"Detail: {detail}")
+    hint = getattr(exc, "hint", None)
+    if hint:
+        parts.append(f"Hint: {hint}")
+    code = getattr(exc, "sqlstate", None)
+    return f"PostgreSQL error {code}: " + "; ".join(parts) if code else "; ".join(parts)
+
+
+@contextlib.contextmanager
+def _translated(sql: str | None = None) -> Any:
+    try:
+        yield
+    except CursorStreamError:
+        raise
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        translated = translate_error(exc, sql)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshot: one connection + one transaction
+
+
+class Snapshot:
+    """One connection and one transaction: stream any number of queries from the same snapshot.
+
+    Use as ``async with snapshot() as snap:``; the connection is opened on entry and closed on
+    exit (which ends the transaction on the server), also when the block is cancelled.
+    Queries passed to its methods must already be compiled or be QuerySets/SQL for its alias.
+    """
+
+    def __init__(self, params: ConnectParams, options: StreamOptions | None = None) -> None:
+        self.params = params
+        self.options = options or StreamOptions()
+        self._conn: asyncpg.Connection | None = None
+        # One asyncpg connection runs one operation at a time; several cursors of the same
+        # snapshot may be consumed in turns, so every round trip takes this lock.
+        self._lock = asyncio.Lock()
+
+    @property
+    def alias(self) -> str:
+        return self.params.alias
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        """Return the open asyncpg connection (inside the transaction)."""
+        if self._conn is None:
+            raise CursorStreamError("The snapshot is not open; use 'async with snapshot():'.")
+        return self._conn
+
+    async def __aenter__(self) -> Snapshot:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Connect and begin the transaction."""
+        if self._conn is not None:
+            return
+        conn = await connect(self.params)
+        try:
+            with _translated():
+                await conn.execute(self._begin_sql(conn))
+        except BaseException:
+            conn.terminate()
+            raise
+        self._conn = conn
+
+    def _begin_sql(self, conn: asyncpg.Connection) -> str:
+        opts = self.options
+        access = "READ ONLY" if opts.read_only else "READ WRITE"
+        statements = [f"BEGIN ISOLATION LEVEL {_ISOLATION_SQL[opts.isolation]} {access}"]
+        if opts.statement_timeout is not None:
+            statements.append(f"SET LOCAL statement_timeout = {int(opts.statement_timeout)}")
+        if opts.idle_in_transaction_session_timeout is not None:
+            statements.append(
+                "SET LOCAL idle_in_transaction_session_timeout = "
+                f"{int(opts.idle_in_transaction_session_timeout)}"
+            )
+        if conn.get_server_version() >= (14, 0):
+            # Let a backend that is busy executing (a big sort, pg_sleep) notice within a second
+            # that its client went away, instead of running the query to the end.
+            statements.append("SET LOCAL client_connection_check_interval = 1000")
+        return ";\n".join(statements)
+
+    async def close(self) -> None:
+        """Close the connection; the server rolls the (read-only) transaction back at once."""
+        conn, self._conn = self._conn, None
+        if conn is None or conn.is_closed():
+            return
+        try:
+            # A graceful close sends Terminate; if the server or network does not answer in
+            # time (or we are cancelled again meanwhile) drop the socket instead.
+            await conn.close(timeout=CLOSE_TIMEOUT)
+        except BaseException:
+            conn.terminate()
+            raise
+
+    # --- queries ------------------------------------------------------------------------------
+    def compile(self, source: Any, params: Params = None) -> CompiledQuery:
+        """Compile ``source`` for this snapshot's alias (sync; no I/O)."""
+        compiled = compile_source(source, params, using=self.alias)
+        if compiled.alias != self.alias:
+            raise CursorStreamError(
+                f"The query runs on database {compiled.alias!r} but the snapshot is on "
+                f"{self.alias!r}."
+            )
+        return compiled
+
+    async def _prepare(self, compiled: CompiledQuery) -> Any:
+        conn = self.connection
+        with _translated(compiled.sql):
+            async with self._lock:
+                return await conn.prepare(compiled.sql, timeout=self.options.command_timeout)
+
+    async def columns(self, source: Any, params: Params = None) -> list[Column]:
+        """Return the result columns (names and PostgreSQL types) without fetching any row."""
+        compiled = source if isinstance(source, CompiledQuery) else self.compile(source, params)
+        if compiled.empty:
+            return [Column(name) for name in compiled.names or ()]
+        stmt = await self._prepare(compiled)
+        attributes = list(stmt.get_attributes())
+        if compiled.col_count is not None:
+            attributes = attributes[: compiled.col_count]
+        names = compiled.names or tuple(a.name for a in attributes)
+        if len(names) != len(attributes):
+            names = tuple(a.name for a in attributes)
+        return [Column(name, a.type.name) for name, a in zip(names, attributes, strict=True)]
+
+    async def batches(
+        self,
+        source: Any,
+        params: Params = None,
+        *,
+        prefetch: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> AsyncGenerator[list[Any], None]:
+        """Yield lists of rows from a server-side cursor, ``prefetch`` rows per round trip."""
+        compiled = source if isinstance(source, CompiledQuery) else self.compile(source, params)
+        prefetch = _check_count("prefetch", prefetch or self.options.prefetch, minimum=1)
+        _check_count("offset", offset, minimum=0)
+        if limit is not None:
+            _check_count("limit", limit, minimum=0)
+        if compiled.empty or limit == 0:
+            return
+        build = compiled.build_rows
+        timeout = self.options.command_timeout
+        stmt = await self._prepare(compiled)
+        with _translated(compiled.sql):
+            async with self._lock:
+                cursor = await stmt.cursor(*compiled.params, timeout=timeout)
+                if offset:
+                    await cursor.forward(offset, timeout=timeout)
+        remaining = limit
+        while True:
+            want = prefetch if remaining is None else min(prefetch, remaining)
+            with _translated(compiled.sql):
+                async with self._lock:
+                    records = await cursor.fetch(want, timeout=timeout)
+            if not records:
+                return
+            if remaining is not None:
+                remaining -= len(records)
+            yield build(records) if build is not None else records
+            if len(records) < want or remaining == 0:
+                return
+
+    async def rows(
+        self,
+        source: Any,
+        params: Params = None,
+        *,
+        prefetch: int | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> AsyncGenerator[Any, None]:
+        """Yield rows one at a time (see :meth:`batches`)."""
+        async with contextlib.aclosing(
+            self.batches(source, params, prefetch=prefetch, offset=offset, limit=limit)
+        ) as batches:
+            async for batch in batches:
+                for row in batch:
+                    yield row
+
+    async def fetch_page(
+        self, source: Any, params: Params = None, *, offset: int = 0, count: int
+    ) -> list[Any]:
+        """Return ``count`` rows after skipping ``offset``: ``cursor.forward()`` + ``fetch()``."""
+        _check_count("count", count, minimum=0)
+        result: list[Any] = []
+        async with contextlib.aclosing(
+            self.batches(source, params, prefetch=max(count, 1), offset=offset, limit=count)
+        ) as batches:
+            async for batch in batches:
+                result.extend(batch)
+        return result
+
+
+def snapshot(
+    using: str | None = None,
+    *,
+    isolation: str | None = None,
+    read_only: bool | None = None,
+    prefetch: int | None = None,
+) -> Snapshot:
+    """Return a :class:`Snapshot` for a database alias: ``async with snapshot() as snap:``.
+
+    Call from sync or async code; settings are read here, the connection opens on entry.
+    """
+    alias = resolve_alias(using)
+    options = StreamOptions.from_settings(
+        isolation=isolation, read_only=read_only, prefetch=prefetch
+    )
+    return Snapshot(connect_params(alias), options)
+
+
+# --------------------------------------------------------------------------------------------
+# One-shot streams
+
+
+def _prepare_stream(
+    source: Any, params: Params, using: str | None, prefetch: int | None
+) -> tuple[CompiledQuery, Snapshot]:
+    compiled = compile_source(source, params, using=using)
+    options = StreamOptions.from_settings(prefetch=prefetch)
+    return compiled, Snapshot(connect_params(compiled.alias), options)
+
+
+def stream(
+    source: Any,
+    params: Params = None,
+    *,
+    using: str | None = None,
+    prefetch: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> AsyncIterator[Any]:
+    """Stream the rows of a QuerySet or SQL string through a server-side cursor.
+
+    Yields what ``queryset.iterator()`` yields (model instances, dicts, tuples, scalars, named
+    tuples, with the ORM's Python values), or asyncpg records for raw SQL. The QuerySet is
+    compiled now, so a query that cannot run fails here rather than on the first row; the
+    connection opens on the first row asked for.
+    """
+    _check_count("offset", offset, minimum=0)
+    if limit is not None:
+        _check_count("limit", limit, minimum=0)
+    compiled, snap = _prepare_stream(source, params, using, prefetch)
+    return _one_shot_rows(snap, compiled, offset, limit)
+
+
+def stream_batches(
+    source: Any,
+    params: Params = None,
+    *,
+    using: str | None = None,
+    prefetch: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> AsyncIterator[list[Any]]:
+    """Like :func:`stream`, but yield each round trip's rows as one list (faster)."""
+    _check_count("offset", offset, minimum=0)
+    if limit is not None:
+        _check_count("limit", limit, minimum=0)
+    compiled, snap = _prepare_stream(source, params, using, prefetch)
+    return _one_shot_batches(snap, compiled, offset, limit)
+
+
+async def _one_shot_batches(
+    snap: Snapshot, compiled: CompiledQuery, offset: int, limit: int | None
+) -> AsyncGenerator[list[Any], None]:
+    async with (
+        snap,
+        contextlib.aclosing(snap.batches(compiled, offset=offset, limit=limit)) as batches,
+    ):
+        async for batch in batches:
+            yield batch
+
+
+async def _one_shot_rows(
+    snap: Snapshot, compiled: CompiledQuery, offset: int, limit: int | None
+) -> AsyncGenerator[Any, None]:
+    async with (
+        snap,
+        contextlib.aclosing(snap.batches(compiled, offset=offset, limit=limit)) as batches,
+    ):
+        async for batch in batches:
+            for row in batch:
+                yield row
+
+
+async def fetch_page(
+    source: Any,
+    params: Params = None,
+    *,
+    offset: int = 0,
+    count: int,
+    using: str | None = None,
+) -> list[Any]:
+    """Return ``count`` rows after skipping ``offset`` rows, in one transaction."""
+    compiled, snap = _prepare_stream(source, params, using, None)
+    async with snap:
+        return await snap.fetch_page(compiled, offset=offset, count=count)
+
+
+async def columns(source: Any, params: Params = None, *, using: str | None = None) -> list[Column]:
+    """Return the names and PostgreSQL types of the result columns, without fetching rows."""
+    compiled, snap = _prepare_stream(source, params, using, None)
+    async with snap:
+        return await snap.columns(compiled)
+
+
+async def take(aiterable: AsyncIterable[T], n: int) -> AsyncGenerator[T, None]:
+    """Yield at most ``n`` items of ``aiterable`` without ever pulling item ``n + 1``.
+
+    (``async for i, x in enumerate(...): if i == n: break`` reads one item too many, which for a
+    cursor can mean one more round trip to the server.) The source is not closed, so it can be
+    consumed further; close it, or use ``stream(..., limit=n)`` to bound the server side.
+    """
+    _check_count("n", n, minimum=0)
+    if n == 0:
+        return
+    iterator = aiter(aiterable)
+    for _ in range(n):
+        try:
+            item = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        yield item
