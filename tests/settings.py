@@ -17,13 +17,54 @@ sys.path.insert(0, str(ROOT / "example_project"))
 
 import devdb  # noqa: E402
 
+
+def _start_shared_test_cluster() -> str:
+    """Start (or join) the throwaway cluster ``.pgdata/test``; the last process to leave stops it.
+
+    Several test processes may run at once (developers, tox envs): each registers its pid under a
+    file lock, and only when no registered process is alive any more is the server stopped.
+    """
+    import fcntl
+
+    cluster = devdb.Cluster("test")
+    cluster.base.mkdir(parents=True, exist_ok=True)
+    users = cluster.base / "test.users"
+    users.mkdir(exist_ok=True)
+    lock_path = cluster.base / "test.lock"
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        (users / str(os.getpid())).touch()
+        url = cluster.start()
+
+    def release() -> None:
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            (users / str(os.getpid())).unlink(missing_ok=True)
+            for entry in users.iterdir():
+                if not entry.name.isdigit() or not alive(int(entry.name)):
+                    entry.unlink(missing_ok=True)
+            if not any(users.iterdir()):
+                cluster.stop()
+
+    atexit.register(release)
+    os.environ["CURSOR_STREAM_TEST_CLUSTER"] = str(cluster.base / cluster.name)
+    return url
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL")
 if not DATABASE_URL:
-    _cluster = devdb.Cluster("test")
-    DATABASE_URL = _cluster.start()
+    DATABASE_URL = _start_shared_test_cluster()
     os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ["CURSOR_STREAM_TEST_CLUSTER"] = str(_cluster.base / _cluster.name)
-    atexit.register(_cluster.stop)
 
 SECRET_KEY = "tests-not-secret"
 DEBUG = False
@@ -65,7 +106,11 @@ TEMPLATES = [
     },
 ]
 DATABASES = {
-    "default": devdb.database_settings(DATABASE_URL),
+    "default": {
+        **devdb.database_settings(DATABASE_URL),
+        # One test database per test process, so that concurrent runs do not clobber each other.
+        "TEST": {"NAME": f"test_cursor_stream_{os.getpid()}"},
+    },
     # A non-PostgreSQL alias, for the "refuse other vendors" tests.
     "sqlite": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
