@@ -10,7 +10,6 @@ from .conf import DEFAULTS, SETTING_NAME, get_settings, user_settings
 from .exceptions import ConfigurationError
 
 
-@checks.register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Check ``CURSOR_STREAM`` and the database alias it streams from."""
     from django.db import connections
@@ -79,3 +78,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     except ConfigurationError as exc:
         errors.append(checks.Error(str(exc), obj=SETTING_NAME, id="cursor_stream.E003"))
     return errors
+
+
+# Registered with a call rather than @checks.register(): Django is untyped, and mypy --strict
+# refuses an untyped decorator on a typed function.
+checks.register(check_settings)

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from .exceptions import ConfigurationError
 
@@ -86,6 +85,13 @@ def get_settings() -> StreamSettings:
             f"{SETTING_NAME}['ISOLATION'] must be one of {', '.join(ISOLATION_LEVELS)}, "
             f"got {merged['ISOLATION']!r}."
         )
+    ignored_options = merged["IGNORED_OPTIONS"]
+    # A bare string would be split into letters by frozenset() and silently ignore nothing useful.
+    if isinstance(ignored_options, str) or not all(isinstance(k, str) for k in ignored_options):
+        raise ConfigurationError(
+            f"{SETTING_NAME}['IGNORED_OPTIONS'] must be a list of DATABASES OPTIONS keys, "
+            f"got {ignored_options!r}."
+        )
     connect_kwargs = merged["CONNECT_KWARGS"]
     if not isinstance(connect_kwargs, Mapping):
         raise ConfigurationError(
@@ -95,7 +101,7 @@ def get_settings() -> StreamSettings:
     return StreamSettings(
         database=str(merged["DATABASE"]),
         connect_kwargs=MappingProxyType(dict(connect_kwargs)),
-        ignored_options=frozenset(merged["IGNORED_OPTIONS"]),
+        ignored_options=frozenset(ignored_options),
         prefetch=prefetch,
         isolation=isolation,
         read_only=bool(merged["READ_ONLY"]),
@@ -106,7 +112,11 @@ def get_settings() -> StreamSettings:
     )
 
 
-@receiver(setting_changed)
 def _clear_cache(*, setting: str, **kwargs: Any) -> None:
     if setting == SETTING_NAME:
         get_settings.cache_clear()
+
+
+# Connected with a call rather than @receiver: Django is untyped, and mypy --strict refuses an
+# untyped decorator on a typed function.
+setting_changed.connect(_clear_cache)

@@ -7,7 +7,7 @@ connection and sets the session up the way Django's own PostgreSQL backend does 
 
 from __future__ import annotations
 
-import shlex
+import configparser
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +29,6 @@ _DSN_OPTIONS = (
     "sslrootcert",
     "sslcert",
     "sslkey",
-    "sslpassword",
     "sslcrl",
     "sslnegotiation",
     "ssl_min_protocol_version",
@@ -42,6 +41,7 @@ _DSN_OPTIONS = (
 SUPPORTED_OPTIONS = frozenset(
     {
         *_DSN_OPTIONS,
+        "sslpassword",
         "passfile",
         "options",
         "application_name",
@@ -58,7 +58,8 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 class ConnectParams:
     """Everything needed to open an asyncpg connection for one Django database alias.
 
-    The password is kept out of ``repr()`` (asyncpg's own parameter objects show it).
+    The passwords (login and ``sslpassword``) are kept out of ``repr()`` (asyncpg's own
+    parameter objects show them).
     """
 
     alias: str
@@ -74,11 +75,19 @@ class ConnectParams:
     timeout: float | None = None
     assume_role: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    sslpassword: str | None = field(default=None, repr=False)
 
     @property
     def dsn(self) -> str:
-        """Return a DSN carrying only the options asyncpg reads from a DSN (never a password)."""
-        query = urllib.parse.urlencode(dict(self.dsn_options))
+        """Return a DSN carrying only the options asyncpg reads from a DSN.
+
+        It never holds the login password; it does hold ``sslpassword`` (the client key's
+        passphrase), which asyncpg reads only from a DSN.
+        """
+        options = dict(self.dsn_options)
+        if self.sslpassword:
+            options["sslpassword"] = self.sslpassword
+        query = urllib.parse.urlencode(options)
         return "postgresql://" + (f"?{query}" if query else "")
 
     def connect_kwargs(self) -> dict[str, Any]:
@@ -128,27 +137,48 @@ def _split_list(value: Any) -> list[str]:
     return [part.strip() for part in str(value).split(",")]
 
 
+def split_options_words(value: str) -> list[str]:
+    """Split libpq's ``options`` into words the way the server does (``pg_split_opts``).
+
+    Words are separated by whitespace; a backslash makes the next character literal (``\\ ``
+    for a space, ``\\\\`` for a backslash). Quotes are not special: they reach the setting as
+    written, e.g. ``-c search_path="my\\ schema",public``.
+    """
+    words: list[str] = []
+    word: list[str] = []
+    in_word = escaped = False
+    for char in value:
+        if escaped:
+            word.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = in_word = True
+        elif char.isspace():
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        else:
+            word.append(char)
+            in_word = True
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
 def parse_options_string(value: str, *, alias: str) -> dict[str, str]:
     """Turn libpq's ``options`` (``-c search_path=x -c work_mem=64MB``) into server settings."""
     settings: dict[str, str] = {}
-    try:
-        words = shlex.split(value)
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"DATABASES[{alias!r}]['OPTIONS']['options'] cannot be parsed ({exc}): {value!r}. "
-            "Use the form '-c name=value -c name2=value2'."
-        ) from None
+    # Not shlex: the server's splitting knows no quotes, so for '-c search_path="my\\ schema",x'
+    # shlex would drop the quotes and keep the backslash, unlike what the server gets from libpq.
+    words = split_options_words(value)
     index = 0
     while index < len(words):
         word = words[index]
         if word == "-c" and index + 1 < len(words):
             assignment = words[index + 1]
             index += 2
-        elif word.startswith("-c") and len(word) > 2:
-            assignment = word[2:]
-            index += 1
-        elif word.startswith("--"):
-            assignment = word[2:]
+        elif (word.startswith("-c") and len(word) > 2) or word.startswith("--"):
+            assignment = word[2:]  # '-cname=value' or '--name=value'
             index += 1
         else:
             raise ConfigurationError(
@@ -247,6 +277,7 @@ def params_from_settings_dict(
         timeout=timeout,
         assume_role=options.get("assume_role") or None,
         extra=MappingProxyType(dict(extra or {})),
+        sslpassword=str(options["sslpassword"]) if options.get("sslpassword") else None,
     )
 
 
@@ -288,8 +319,9 @@ def connect_params(using: str | None = None) -> ConnectParams:
 def describe_connect_error(params: ConnectParams, exc: BaseException) -> str:
     """Return a one-line message for a failed connection, naming where but never the password."""
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if params.password:
-        detail = detail.replace(params.password, "********")
+    for secret in (params.password, params.sslpassword):
+        if secret:
+            detail = detail.replace(secret, "********")
     who = f" as user {params.user!r}" if params.user else ""
     db = f" database {params.database!r}" if params.database else ""
     return (
@@ -304,6 +336,18 @@ async def connect(params: ConnectParams) -> asyncpg.Connection:
         conn = await asyncpg.connect(**params.connect_kwargs())
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise ConnectError(describe_connect_error(params, exc)) from None
+    except configparser.Error as exc:
+        # asyncpg reads service files with configparser's interpolation, so a '%' in one
+        # fails here; the error text quotes the offending value, which may be a password.
+        raise ConnectError(
+            describe_connect_error(
+                params,
+                RuntimeError(
+                    f"asyncpg could not read the connection service file ({type(exc).__name__}): "
+                    "it cannot read a '%' in a value; keep such a password in a passfile"
+                ),
+            )
+        ) from None
     try:
         if params.assume_role:
             # Same statement as Django's DatabaseWrapper.init_connection_state().

@@ -29,7 +29,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +132,14 @@ class Cluster:
             pwd.getpwnam("postgres")
         except KeyError:
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                 "postgres"],
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "postgres",
+                ],
                 check=True,
             )
         return "postgres"
@@ -202,9 +207,12 @@ class Cluster:
         result = self._run(
             [
                 str(bindir / "initdb"),
-                "-D", str(self.datadir),
-                "-U", SUPERUSER,
-                "--pwfile", str(pwfile),
+                "-D",
+                str(self.datadir),
+                "-U",
+                SUPERUSER,
+                "--pwfile",
+                str(pwfile),
                 "--auth-local=trust",
                 "--auth-host=scram-sha-256",
                 "--encoding=UTF8",
@@ -234,17 +242,29 @@ class Cluster:
         self._save_state({"password": password, "port": _free_port(), "ssl": ssl})
 
     def _make_certificate(self) -> bool:
-        """Create a self-signed certificate for localhost so TLS can be tested; False without openssl."""
+        """Create a self-signed certificate for localhost (TLS tests); False without openssl."""
         openssl = shutil.which("openssl")
         if not openssl:
             return False
         crt, key = self.datadir / "server.crt", self.datadir / "server.key"
         result = subprocess.run(
             [
-                openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-                "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout", str(key), "-out", str(crt),
+                openssl,
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "3650",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(crt),
             ],
             capture_output=True,
             text=True,
@@ -277,19 +297,24 @@ class Cluster:
             sock = self.socket_dir
             result = self._run(
                 [
-                    str(bindir / "pg_ctl"), "start", "-w", "-t", "60",
-                    "-D", str(self.datadir),
-                    "-l", str(self.logfile_for_run()),
-                    "-o", f"-p {state['port']} -k {sock}",
+                    str(bindir / "pg_ctl"),
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(self.datadir),
+                    "-l",
+                    str(self.logfile_for_run()),
+                    "-o",
+                    f"-p {state['port']} -k {sock}",
                 ]
             )
             if result.returncode != 0:
                 log = ""
                 with contextlib.suppress(OSError):
                     log = self.logfile_for_run().read_text()[-2000:]
-                raise RuntimeError(
-                    f"pg_ctl start failed:\n{result.stdout}\n{result.stderr}\n{log}"
-                )
+                raise RuntimeError(f"pg_ctl start failed:\n{result.stdout}\n{result.stderr}\n{log}")
         self.ensure_database(DATABASE)
         return self.url()
 
@@ -302,8 +327,21 @@ class Cluster:
         state = self._load_state()
         psql = find_bindir() / "psql"
         exe = str(psql) if psql.exists() else (shutil.which("psql") or "psql")
-        return [exe, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-                "-p", str(state["port"]), "-U", SUPERUSER, "-d", database]
+        return [
+            exe,
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(state["port"]),
+            "-U",
+            SUPERUSER,
+            "-d",
+            database,
+        ]
 
     def psql_env(self) -> dict[str, str]:
         return {**os.environ, "PGPASSWORD": self._load_state()["password"]}
@@ -311,26 +349,39 @@ class Cluster:
     def ensure_database(self, name: str) -> None:
         exists = subprocess.run(
             [*self.psql_argv(), "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-            env=self.psql_env(), capture_output=True, text=True,
+            env=self.psql_env(),
+            capture_output=True,
+            text=True,
         )
         if exists.returncode != 0:
             raise RuntimeError(f"psql failed: {exists.stderr}")
         if exists.stdout.strip() != "1":
             subprocess.run(
                 [*self.psql_argv(), "-c", f'CREATE DATABASE "{name}"'],
-                env=self.psql_env(), check=True, capture_output=True,
+                env=self.psql_env(),
+                check=True,
+                capture_output=True,
             )
 
     def stop(self) -> None:
         if self.is_running():
             self._run(
-                [str(find_bindir() / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "fast",
-                 "-w", "-t", "60"]
+                [
+                    str(find_bindir() / "pg_ctl"),
+                    "stop",
+                    "-D",
+                    str(self.datadir),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    "60",
+                ]
             )
 
 
 def database_url() -> tuple[str, Cluster | None]:
-    """Return ``DATABASE_URL`` from the environment, or start the demo cluster and return its URL."""
+    """Return ``DATABASE_URL`` from the environment, or start the demo cluster and its URL."""
     url = os.environ.get("DATABASE_URL")
     if url:
         return url, None
@@ -350,7 +401,13 @@ def database_settings(url: str) -> dict[str, Any]:
             f"DATABASE_URL must start with postgres:// or postgresql://, got {parsed.scheme!r}."
         )
     query = dict(urllib.parse.parse_qsl(parsed.query))
-    host = urllib.parse.unquote(parsed.hostname or "") or query.pop("host", "")
+    # Not parsed.hostname: it lowercases, which breaks a percent-encoded socket directory.
+    hostinfo = parsed.netloc.rpartition("@")[2]
+    if hostinfo.startswith("["):
+        host = hostinfo[1:].partition("]")[0]
+    else:
+        host = urllib.parse.unquote(hostinfo.partition(":")[0])
+    host = host or query.pop("host", "")
     query.pop("host", None)
     return {
         "ENGINE": "django.db.backends.postgresql",
@@ -386,8 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.action == "psql":
             cluster.start()
-            return subprocess.call([*cluster.psql_argv(DATABASE), *command],
-                                   env=cluster.psql_env())
+            return subprocess.call([*cluster.psql_argv(DATABASE), *command], env=cluster.psql_env())
         if os.environ.get("DATABASE_URL"):
             return subprocess.call(command)
         url = cluster.start()

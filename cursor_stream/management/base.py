@@ -32,7 +32,10 @@ class AsyncCommand(BaseCommand):
         raise NotImplementedError("subclasses of AsyncCommand must provide an ahandle() method")
 
     def handle(self, *args: Any, **options: Any) -> str | None:
-        return run_command_coroutine(self.ahandle(*args, **options), self.interrupted_message)
+        output: str | None = run_command_coroutine(
+            self.ahandle(*args, **options), self.interrupted_message
+        )
+        return output
 
 
 def run_command_coroutine(
@@ -68,7 +71,9 @@ def _run_here(coro: Coroutine[Any, Any, Any], interrupted_message: str) -> Any:
         loop = runner.get_loop()
         task = loop.create_task(coro)
         received: list[signal.Signals] = []
-        installed: list[signal.Signals] = []
+        # Handlers the process had before (a worker's SIGTERM handler, pytest's, ...):
+        # loop.remove_signal_handler() resets to the default, so put these back ourselves.
+        previous: dict[signal.Signals, Any] = {}
         if threading.current_thread() is threading.main_thread():
 
             def on_signal(signum: signal.Signals) -> None:
@@ -80,11 +85,12 @@ def _run_here(coro: Coroutine[Any, Any, Any], interrupted_message: str) -> Any:
                 task.cancel()
 
             for signum in SIGNAL_EXIT:
+                handler = signal.getsignal(signum)
                 try:
                     loop.add_signal_handler(signum, on_signal, signum)
-                    installed.append(signum)
                 except (NotImplementedError, RuntimeError, ValueError):
-                    pass
+                    continue
+                previous[signum] = handler
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError:
@@ -95,5 +101,7 @@ def _run_here(coro: Coroutine[Any, Any, Any], interrupted_message: str) -> Any:
                 ) from None
             raise
         finally:
-            for signum in installed:
+            for signum, handler in previous.items():
                 loop.remove_signal_handler(signum)
+                if handler is not None:
+                    signal.signal(signum, handler)

@@ -10,8 +10,16 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["product_id", "product_name", "sku", "category", "price", "in_stock", "status",
-                    "created_at"]
+    list_display = [
+        "product_id",
+        "product_name",
+        "sku",
+        "category",
+        "price",
+        "in_stock",
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "in_stock", "category"]
     search_fields = ["product_name", "sku"]
     date_hierarchy = "created_at"

@@ -1,4 +1,4 @@
-"""``manage.py streamcheck``: connect through asyncpg the way exports do, and say what we reached."""
+"""``manage.py streamcheck``: connect through asyncpg as exports do and say what was reached."""
 
 from __future__ import annotations
 
@@ -68,8 +68,12 @@ class Command(AsyncCommand):
             ("alias", params.alias),
             ("server", f"PostgreSQL {row['server_version']}"),
             ("database", row["database"]),
-            ("user", row["user"] if row["user"] == row["session_user"]
-             else f"{row['user']} (logged in as {row['session_user']})"),
+            (
+                "user",
+                row["user"]
+                if row["user"] == row["session_user"]
+                else f"{row['user']} (logged in as {row['session_user']})",
+            ),
             ("password", "********" if params.password else "(none; trust, passfile or peer)"),
             ("address", address),
             ("tls", tls),

@@ -30,17 +30,21 @@ class Command(AsyncCommand):
             params = connect_params()
         except CursorStreamError as exc:
             raise CommandError(str(exc)) from None
-        return super().handle(*args, params=params, **options)
-
-    async def ahandle(self, *args: Any, params: ConnectParams, **options: Any) -> None:
         target = Path(options["output"]).resolve()
+        return super().handle(*args, params=params, target=target, **options)
+
+    async def ahandle(
+        self, *args: Any, params: ConnectParams, target: Path, **options: Any
+    ) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         os.close(fd)
         try:
             conn = await connect(params)
             try:
                 async with conn.transaction(isolation="repeatable_read", readonly=True):
-                    status = await conn.copy_from_query(QUERY, output=tmp, format="csv", header=True)
+                    status = await conn.copy_from_query(
+                        QUERY, output=tmp, format="csv", header=True
+                    )
             finally:
                 await conn.close()
             os.replace(tmp, target)

@@ -41,7 +41,8 @@ CATEGORIES = [
 ]
 
 # {count}, {seed} and {categories} are validated integers, substituted before execution (no
-# driver placeholders, so `%` stays the modulo operator). `h` is a cheap deterministic hash of the row number and the seed.
+# driver placeholders, so `%` stays the modulo operator). `h` is a cheap deterministic hash of
+# the row number and the seed.
 INSERT_SQL = """
 INSERT INTO product (product_id, product_name, sku, category_id, price, in_stock, status,
                      attributes, created_at, description)
@@ -108,7 +109,7 @@ class Command(BaseCommand):
             )
             sql = INSERT_SQL
             for name, value in (("count", count), ("seed", seed), ("categories", len(CATEGORIES))):
-                sql = sql.replace("{%s}" % name, str(int(value)))
+                sql = sql.replace(f"{{{name}}}", str(int(value)))
             cursor.execute(sql)
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('product', 'product_id'), "
