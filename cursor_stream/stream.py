@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, TypeVar
@@ -295,6 +302,7 @@ class Snapshot:
         build = compiled.build_rows
         timeout = self.options.command_timeout
         stmt = await self._prepare(compiled)
+        normalize = _driver_normalizer(stmt.get_attributes()) if build is not None else None
         with _translated(compiled.sql):
             async with self._lock:
                 cursor = await stmt.cursor(*compiled.params, timeout=timeout)
@@ -310,6 +318,8 @@ class Snapshot:
                 return
             if remaining is not None:
                 remaining -= len(records)
+            if normalize is not None:
+                records = [normalize(r) for r in records]
             yield build(records) if build is not None else records
             if len(records) < want or remaining == 0:
                 return
@@ -343,6 +353,36 @@ class Snapshot:
             async for batch in batches:
                 result.extend(batch)
         return result
+
+
+#: Types asyncpg decodes differently from Django's psycopg setup, which loads them as text.
+_AS_TEXT = frozenset({"inet", "cidr"})
+
+
+def _driver_normalizer(attributes: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]] | None:
+    """Return a row function making asyncpg's values match what Django's psycopg setup loads."""
+    fixes: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, attribute in enumerate(attributes):
+        type_name = attribute.type.name
+        if type_name in _AS_TEXT:
+            fixes.append((index, str))
+        elif type_name.startswith("_") and type_name[1:] in _AS_TEXT:
+            fixes.append((index, _texts))
+    if not fixes:
+        return None
+
+    def normalize(record: Any) -> tuple[Any, ...]:
+        row = list(record)
+        for index, fix in fixes:
+            if row[index] is not None:
+                row[index] = fix(row[index])
+        return tuple(row)
+
+    return normalize
+
+
+def _texts(values: Any) -> Any:
+    return [None if v is None else _texts(v) if isinstance(v, list) else str(v) for v in values]
 
 
 def snapshot(
