@@ -1,0 +1,462 @@
+"""Streaming HTTP responses that really stream, under ASGI and under WSGI.
+
+Django silently buffers a ``StreamingHttpResponse`` whose iterator kind does not match the server
+(an async iterator under WSGI, a sync one under ASGI) into one list, with only a warning
+(DESIGN section 2). So each response gets exactly the kind its server consumes:
+
+* ASGI: :class:`AsyncChunks`, the export's async generator, consumed on the server's event loop.
+* WSGI: :class:`ThreadedChunks`, a sync iterator fed by one event-loop thread per response
+  through a bounded queue (an asyncpg connection belongs to the loop that created it).
+
+Both have a thread-safe ``close()``: Django calls ``response.close()`` from a worker thread once
+the server is done with the response (normally, or because the client went away), and that must
+stop the export and release its transaction and connection at once rather than whenever the
+garbage collector gets to the suspended generator.
+
+Everything that can fail because of the request (unknown format, field or query that does not
+compile) fails in :func:`streaming_response`, synchronously, before a byte is sent, as
+``BadRequest`` (HTTP 400). A database error after the status line went out cannot change the
+status any more: it is logged with the export's identity, an explicit error marker ends the body
+where the format allows one, and the error is re-raised so the server aborts the chunked transfer
+(the client sees a truncated download, never a silent success).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import BadRequest, FieldError
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from .exceptions import CompileError, ConfigurationError, CursorStreamError, InvalidArgument
+
+if TYPE_CHECKING:
+    from .export import ExportOptions, PreparedExport
+
+logger = logging.getLogger("cursor_stream.http")
+
+#: Chunks buffered between the loop thread and the WSGI server thread (per response).
+QUEUE_CHUNKS = 8
+
+#: How long ``close()`` waits for the export to release its connection (seconds).
+CLOSE_WAIT = 5.0
+
+#: Formats whose rows are lines of text, where a final error line is unmistakable.
+_LINE_FORMATS = {"csv", "tsv", "jsonl"}
+
+
+@dataclass(frozen=True)
+class ExportIdentity:
+    """What the log says about one export: enough to find the request and the query again."""
+
+    id: str
+    source: str
+    format: str
+    alias: str
+    path: str = ""
+    user: str = ""
+
+    def __str__(self) -> str:
+        parts = [
+            f"export {self.id}",
+            f"of {self.source}",
+            f"as {self.format}",
+            f"on {self.alias!r}",
+        ]
+        if self.path:
+            parts.append(f"for {self.path}")
+        if self.user:
+            parts.append(f"by {self.user}")
+        return " ".join(parts)
+
+
+def error_trailer(format_name: str, identity: ExportIdentity, exc: BaseException) -> bytes:
+    """Return the bytes that mark a text export as incomplete ('' when the format has none).
+
+    The marker names the error class and the export id, never the server's message (which may
+    quote data or SQL): the details are in the server log under the same id.
+    """
+    if format_name not in _LINE_FORMATS:
+        # JSON: the missing closing bracket already makes the document invalid; binary formats
+        # (xlsx) are unreadable when cut. Anything appended could only make them look repaired.
+        return b""
+    kind = type(exc).__name__
+    if format_name == "jsonl":
+        record = {"cursor_stream_error": f"export incomplete: {kind}", "export": identity.id}
+        return (json.dumps(record) + "\n").encode()
+    return (
+        f"#ERROR: export incomplete ({kind}); see the server log, export {identity.id}\n".encode()
+    )
+
+
+async def guarded_chunks(
+    chunks: AsyncIterator[bytes], format_name: str, identity: ExportIdentity
+) -> AsyncGenerator[bytes, None]:
+    """Yield ``chunks``; on a database error, log it, yield the error marker and re-raise."""
+    last = b"\n"
+    try:
+        async with contextlib.aclosing(chunks) as it:  # type: ignore[type-var]
+            async for chunk in it:
+                if chunk:
+                    last = chunk
+                    yield chunk
+    except (CursorStreamError, OSError) as exc:
+        logger.error("%s failed after the response started: %s", identity, exc, exc_info=exc)
+        trailer = error_trailer(format_name, identity, exc)
+        if trailer:
+            # Start the marker on a line of its own even if the last chunk ended mid-row.
+            yield trailer if last.endswith(b"\n") else b"\n" + trailer
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# ASGI: the async generator itself, with a close() that works from any thread
+
+
+class AsyncChunks:
+    """An async iterator over an export's chunks, for ASGI servers.
+
+    Django (5.x, 6.x) closes a streaming response by calling ``response.close()`` through
+    ``sync_to_async``, i.e. from a worker thread while the event loop waits. When the client
+    disconnects while Django is blocked in ``send()``, the response task is cancelled at that
+    ``await send(...)``, not inside our generator, so the generator stays suspended with its
+    transaction open until the garbage collector finalises it. ``close()`` therefore schedules
+    ``aclose()`` on the loop that runs the generator, and waits for it when called off-loop.
+    """
+
+    def __init__(self, agen: AsyncGenerator[bytes, None]) -> None:
+        self._agen = agen
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._close_requested = False
+
+    def __aiter__(self) -> AsyncChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        if self._close_requested:
+            await self._agen.aclose()
+            raise StopAsyncIteration
+        return await self._agen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the export and release its connection."""
+        if getattr(self._agen, "ag_running", False):
+            # Another task is inside __anext__ right now; it stops at its next step.
+            self._close_requested = True
+            return
+        await self._agen.aclose()
+
+    def close(self) -> None:
+        """Stop the export from any thread (Django calls this from a worker thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            # Never iterated: the generator has not started, so it holds no connection.
+            self._close_requested = True
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            # Called on the loop itself: we cannot block it, so clean up in a task.
+            task = loop.create_task(self.aclose())
+            _background_tasks.add(task)
+            task.add_done_callback(_background_tasks.discard)
+            return
+        try:
+            future = asyncio.run_coroutine_threadsafe(self.aclose(), loop)
+        except RuntimeError:  # the loop stopped meanwhile
+            return
+        with contextlib.suppress(Exception):
+            # Wait so that the connection is released when close() returns; the loop is free
+            # (Django awaits this call), and the stream's own close timeout bounds the wait.
+            future.result(timeout=CLOSE_WAIT)
+
+
+_background_tasks: set[asyncio.Task[None]] = set()
+
+
+# --------------------------------------------------------------------------------------------
+# WSGI: one event-loop thread per response, a bounded queue, a thread-safe close()
+
+_DONE = object()
+
+
+class ThreadedChunks:
+    """A sync iterator over an export's chunks, for WSGI servers.
+
+    The async generator runs in its own thread with its own event loop, started on the first
+    ``next()``; up to :data:`QUEUE_CHUNKS` chunks wait in a bounded queue, so the database keeps
+    streaming while the server writes to the client, and memory stays bounded when the client
+    is slow. ``close()`` (called by the WSGI server from its own thread when the response ends
+    or the client went away) cancels the loop-side task, which closes cursor, transaction and
+    connection in its ``finally`` blocks, and waits for the thread to finish.
+    """
+
+    def __init__(
+        self, agen_factory: Callable[[], AsyncGenerator[bytes, None]], *, name: str = "export"
+    ) -> None:
+        self._factory = agen_factory
+        self._name = name
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._space: asyncio.Event | None = None
+        self._closed = False
+        self._finished = False
+        self._sentinel_sent = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._finished:
+            raise StopIteration
+        self._start()
+        item = self._queue.get()
+        if self._loop is not None and self._space is not None:
+            # Tell the producer there is room again (it waits on the loop, not on the queue).
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._space.set)
+        if item is _DONE:
+            self._finished = True
+            self._join()
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self._finished = True
+            self._join()
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            if self._closed:
+                self._finished = True
+                raise StopIteration
+            ready = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(ready,), name=f"cursor-stream-{self._name}", daemon=True
+            )
+            self._thread.start()
+        ready.wait()
+
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            self._loop = loop
+            self._space = asyncio.Event()
+            self._task = loop.create_task(self._pump())
+            ready.set()
+            loop.run_until_complete(self._task)
+        except BaseException:  # cancelled by close(): the queue already has its sentinel
+            pass
+        finally:
+            if not self._sentinel_sent:
+                # Cancelled before the pump even started: still wake a waiting consumer.
+                self._force_put(_DONE)
+            ready.set()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _pump(self) -> None:
+        outcome: Any = _DONE
+        try:
+            async with contextlib.aclosing(self._factory()) as chunks:
+                async for chunk in chunks:
+                    await self._put(chunk)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            outcome = exc
+        finally:
+            # Never blocks: close() drains the queue, and a consumer that stops reading has
+            # stopped because it is about to call close().
+            self._force_put(outcome)
+            self._sentinel_sent = True
+
+    async def _put(self, chunk: bytes) -> None:
+        assert self._space is not None
+        while True:
+            try:
+                self._queue.put_nowait(chunk)
+                return
+            except queue.Full:
+                # Cleared before re-checking, so a get() in between (which schedules set())
+                # cannot be missed.
+                self._space.clear()
+                if not self._queue.full():
+                    continue
+                await self._space.wait()
+
+    def _force_put(self, item: Any) -> None:
+        while True:
+            try:
+                self._queue.put_nowait(item)
+                return
+            except queue.Full:
+                with contextlib.suppress(queue.Empty):
+                    self._queue.get_nowait()
+
+    def close(self) -> None:
+        """Stop the export and wait until its connection is released (thread-safe)."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        self._finished = True
+        if thread is None:
+            return  # never started: nothing was opened
+        loop, task = self._loop, self._task
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already finished
+                loop.call_soon_threadsafe(task.cancel)
+        self._join()
+
+    def _join(self) -> None:
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(CLOSE_WAIT)
+            if thread.is_alive():
+                logger.warning("The %s thread did not stop within %s s.", self._name, CLOSE_WAIT)
+
+
+# --------------------------------------------------------------------------------------------
+# The response
+
+
+def is_asgi_request(request: HttpRequest | None) -> bool:
+    """Return True when ``request`` came through Django's ASGI handler.
+
+    Without a request, guess from the calling context: an async view runs on the server's
+    event loop. Pass ``asynchronous=`` to :func:`streaming_response` to decide explicitly.
+    """
+    if request is not None:
+        from django.core.handlers.asgi import ASGIRequest
+
+        return isinstance(request, ASGIRequest)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def describe_source(source: Any) -> str:
+    """Return a short description of a QuerySet or SQL source for logs."""
+    model = getattr(source, "model", None)
+    if model is not None:
+        return f"{model._meta.label} queryset"
+    text = " ".join(str(source).split())
+    return f"SQL {text[:60]!r}"
+
+
+def streaming_response(
+    source: Any,
+    params: Any = None,
+    *,
+    format: str = "csv",
+    filename: str | None = None,
+    fields: Any = None,
+    using: str | None = None,
+    request: HttpRequest | None = None,
+    asynchronous: bool | None = None,
+    options: ExportOptions | None = None,
+    **option_overrides: Any,
+) -> StreamingHttpResponse:
+    """Return a ``StreamingHttpResponse`` that streams an export of ``source``.
+
+    ``source`` is a QuerySet or SQL (with ``params``); ``fields`` picks and orders the exported
+    columns; keyword options (``header``, ``bom``, ``escape_formulas``, ``timezone``, ...)
+    override those of ``options``. Formula escaping is on by default here (a browser download
+    usually ends up in a spreadsheet). The content is an async iterator when ``request`` came
+    through ASGI and a sync iterator under WSGI (or as ``asynchronous`` says).
+
+    The query is compiled and validated now: a bad format, field or query raises
+    ``BadRequest`` (HTTP 400) before anything is sent. Call from sync or async views.
+    """
+    from dataclasses import replace
+
+    from .export import ExportOptions, prepare_export
+
+    base = options if options is not None else ExportOptions(escape_formulas=True)
+    try:
+        opts = replace(base, format=format, **option_overrides)
+        prepared = prepare_export(source, params, fields=fields, using=using, options=opts)
+    except ConfigurationError:
+        raise  # the project's fault, not the request's: a 500 and a traceback in the log
+    except (CompileError, InvalidArgument, FieldError, TypeError, ValueError) as exc:
+        raise BadRequest(f"Cannot export this data: {exc}") from exc
+    except CursorStreamError as exc:
+        raise BadRequest(f"Cannot export this data: {exc}") from exc
+    return response_for(
+        prepared,
+        filename=filename,
+        request=request,
+        asynchronous=asynchronous,
+        description=describe_source(source),
+    )
+
+
+def response_for(
+    prepared: PreparedExport,
+    *,
+    filename: str | None = None,
+    request: HttpRequest | None = None,
+    asynchronous: bool | None = None,
+    description: str = "export",
+) -> StreamingHttpResponse:
+    """Return the streaming response of an already prepared (validated) export."""
+    fmt = prepared.format
+    user = getattr(request, "user", None) if request is not None else None
+    identity = ExportIdentity(
+        id=uuid.uuid4().hex[:12],
+        source=description,
+        format=fmt.name,
+        alias=prepared.alias,
+        path=request.get_full_path() if request is not None else "",
+        user=str(user.get_username()) if user is not None and user.is_authenticated else "",
+    )
+    if asynchronous is None:
+        asynchronous = is_asgi_request(request)
+
+    def chunks() -> AsyncGenerator[bytes, None]:
+        return guarded_chunks(prepared.achunks(), fmt.name, identity)
+
+    content: Any = (
+        AsyncChunks(chunks()) if asynchronous else ThreadedChunks(chunks, name=identity.id)
+    )
+    response = StreamingHttpResponse(content, content_type=_content_type(fmt))
+    if filename is None:
+        filename = f"export.{fmt.extension}"
+    disposition = content_disposition_header(True, filename)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    # Reverse proxies (nginx) would otherwise buffer the whole download before sending it on.
+    response["X-Accel-Buffering"] = "no"
+    response["Cache-Control"] = "no-store"
+    response["X-Export-Id"] = identity.id
+    logger.info("Streaming %s.", identity)
+    return response
+
+
+def _content_type(fmt: Any) -> str:
+    content_type = str(fmt.content_type)
+    if not fmt.binary and "charset" not in content_type:
+        content_type += "; charset=utf-8"
+    return content_type
