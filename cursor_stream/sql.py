@@ -528,10 +528,10 @@ def _row_builder(queryset: Any, compiler: Any, alias: str) -> RowBuilder:
 
 
 def _model_builder(queryset: Any, compiler: Any, alias: str, convert: RowBuilder) -> RowBuilder:
-    """Mirror ``ModelIterable.__iter__`` (Django 5.2-6.1) for a batch of rows."""
+    """Mirror ``ModelIterable.__iter__`` (Django 5.2 to 6.1) for a batch of rows."""
     import operator
 
-    from django.db.models.query import get_related_populators
+    from django.db.models import query as query_module
 
     select, klass_info, annotation_col_map = (
         compiler.select,
@@ -542,35 +542,49 @@ def _model_builder(queryset: Any, compiler: Any, alias: str, convert: RowBuilder
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
-    related_populators = get_related_populators(klass_info, select, alias)
-    known_related_objects = [
-        (
-            fld,
-            related_objs,
-            operator.attrgetter(
-                *[
-                    fld.attname
-                    if from_field == "self"
-                    else queryset.model._meta.get_field(from_field).attname
-                    for from_field in fld.from_fields
-                ]
-            ),
+    # Django 6.1 added fetch modes (QuerySet.fetch_mode()); earlier versions have none.
+    fetch_mode = getattr(queryset, "_fetch_mode", None)
+    if fetch_mode is not None:
+        from_db = query_module._get_from_db(model_cls, fetch_mode)
+        related_populators = query_module.get_related_populators(
+            klass_info, select, alias, fetch_mode
         )
-        for fld, related_objs in queryset._known_related_objects.items()
-    ]
-    from_db = model_cls.from_db
+        track_peers = bool(getattr(fetch_mode, "track_peers", False))
+    else:
+        from_db = model_cls.from_db
+        related_populators = query_module.get_related_populators(klass_info, select, alias)
+        track_peers = False
+    known_related_objects = []
+    for fld, related_objs in queryset._known_related_objects.items():
+        attnames = [
+            fld.attname
+            if from_field == "self"
+            else queryset.model._meta.get_field(from_field).attname
+            for from_field in fld.from_fields
+        ]
+        known_related_objects.append((fld, related_objs, attnames, operator.attrgetter(*attnames)))
 
     def build_models(batch: Sequence[Any]) -> list[Any]:
+        import weakref
+
         objs = []
+        # With FETCH_PEERS, Django links every instance of one iteration; a stream links the
+        # instances of one batch, so that memory stays bounded.
+        peers: list[Any] = []
         for row in convert(batch):
             obj = from_db(alias, init_list, row[start:end])
+            if track_peers:
+                peers.append(weakref.ref(obj))
+                obj._state.peers = peers
             for populator in related_populators:
                 populator.populate(row, obj)
             if annotation_col_map:
                 for attr_name, col_pos in annotation_col_map.items():
                     setattr(obj, attr_name, row[col_pos])
-            for fld, rel_objs, rel_getter in known_related_objects:
+            for fld, rel_objs, rel_attnames, rel_getter in known_related_objects:
                 if fld.is_cached(obj):
+                    continue
+                if any(attname not in obj.__dict__ for attname in rel_attnames):
                     continue
                 rel_obj = rel_objs.get(rel_getter(obj))
                 if rel_obj is not None:
