@@ -1,0 +1,218 @@
+"""Let PostgreSQL render an export's values to text, the same way for COPY and for cursors.
+
+The compiled query is wrapped (DESIGN section 4)::
+
+    SELECT (q.c1)::text, ... FROM (<query>) AS q(c1, c2, ...)                  -- csv, tsv
+    SELECT row_to_json(r)::text FROM (SELECT q.c1 AS "name", ...) AS r          -- jsonl, json
+
+so both engines receive the very same text: booleans ``true``/``false``, exact numerics,
+timestamps in the session time zone (set per export with ``SET LOCAL TimeZone``), JSON as its
+text, arrays as array literals. Choice labels and formula escaping are SQL expressions too.
+
+PostgreSQL keeps the order of a subquery in FROM when the outer query only projects, which is
+what makes wrapping an ``ORDER BY`` query safe here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .exceptions import InvalidArgument
+from .sql import Column
+
+#: Types whose values are user text, subject to formula escaping.
+TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "char", "name", "citext"})
+
+#: OWASP CSV injection: cells starting with these are prefixed with a single quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: Session settings of every export, so output does not depend on server or role defaults.
+SESSION_SETTINGS = {
+    "DateStyle": "ISO, MDY",
+    "IntervalStyle": "postgres",
+    "extra_float_digits": "1",
+    "bytea_output": "hex",
+}
+
+#: Longest identifier PostgreSQL keeps (NAMEDATALEN - 1 bytes); longer aliases are truncated.
+MAX_IDENTIFIER = 63
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How to render one output column: its header name and, optionally, choice labels."""
+
+    name: str
+    choices: Mapping[str, str] | None = None
+
+
+def quote_literal(value: str) -> str:
+    """Return ``value`` as an SQL string literal, safe whatever standard_conforming_strings is."""
+    if "\x00" in value:
+        raise InvalidArgument(f"PostgreSQL text cannot hold a NUL character: {value!r}.")
+    escaped = value.replace("\\", "\\\\").replace("'", "''")
+    return f"E'{escaped}'" if "\\" in value else f"'{escaped}'"
+
+
+def quote_ident(name: str) -> str:
+    """Return ``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def session_sql(timezone: str) -> str:
+    """Return the ``SET LOCAL`` statements of an export in ``timezone``."""
+    settings = {"TimeZone": timezone, **SESSION_SETTINGS}
+    return ";\n".join(
+        f"SET LOCAL {key} TO {quote_literal(value)}" for key, value in settings.items()
+    )
+
+
+def _formula_escaped(expr: str) -> str:
+    prefixes = ", ".join(
+        quote_literal(p) if p.isprintable() else _control(p) for p in FORMULA_PREFIXES
+    )
+    return f"CASE WHEN left({expr}, 1) IN ({prefixes}) THEN '''' || {expr} ELSE {expr} END"
+
+
+def _control(char: str) -> str:
+    return {"\t": "E'\\t'", "\r": "E'\\r'", "\n": "E'\\n'"}[char]
+
+
+def _labelled(expr: str, choices: Mapping[str, str]) -> str:
+    whens = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in choices.items())
+    return f"CASE ({expr})::text {whens} ELSE ({expr})::text END"
+
+
+def render_query(
+    sql: str,
+    columns: Sequence[Column],
+    specs: Sequence[ColumnSpec],
+    *,
+    rendering: str,
+    escape_formulas: bool = False,
+) -> str:
+    """Return ``sql`` wrapped so that every row comes out as PostgreSQL-rendered text."""
+    aliases = ", ".join(f"c{i}" for i in range(1, len(columns) + 1))
+    source = f"(\n{sql}\n) AS q({aliases})"
+    exprs: list[str] = []
+    for i, (column, spec) in enumerate(zip(columns, specs, strict=True), start=1):
+        expr, pg_type = f"q.c{i}", column.type
+        if spec.choices:
+            expr, pg_type = _labelled(expr, spec.choices), "text"
+        if escape_formulas and pg_type in TEXT_TYPES:
+            expr, pg_type = _formula_escaped(expr), "text"
+        if rendering == "text":
+            exprs.append(f"({expr})::text")
+        elif pg_type == "json":
+            # json keeps the input's whitespace (newlines included); jsonb prints one line.
+            exprs.append(f"({expr})::jsonb")
+        else:
+            exprs.append(expr)
+    if rendering == "text":
+        return f"SELECT {', '.join(exprs)} FROM {source}"
+    for spec in specs:
+        if len(spec.name.encode()) > MAX_IDENTIFIER:
+            raise InvalidArgument(
+                f"The column name {spec.name!r} is longer than PostgreSQL's {MAX_IDENTIFIER}-byte "
+                "identifier limit and cannot be a JSON key; choose shorter field names."
+            )
+    fields = ", ".join(f"{e} AS {quote_ident(s.name)}" for e, s in zip(exprs, specs, strict=True))
+    return f"SELECT row_to_json(r)::text FROM (SELECT {fields} FROM {source}) AS r"
+
+
+# --------------------------------------------------------------------------------------------
+# Inlining parameters (COPY cannot take bind parameters)
+
+
+def _is_ident_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$"
+
+
+def inline_params(sql: str, literals: Sequence[str]) -> str:
+    """Replace ``$n`` placeholders outside literals, identifiers and comments by ``literals``.
+
+    ``literals`` are SQL literals already quoted (``quote_nullable()`` output from the server, or
+    :func:`quote_literal`); they are substituted as whole tokens.
+    """
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "'":
+            escape = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_ident_char(sql[i - 2]))
+            j = i + 1
+            while j < n:
+                if escape and sql[j] == "\\":
+                    j += 2
+                    continue
+                if sql[j] == "'":
+                    if j + 1 < n and sql[j + 1] == "'":
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(sql[i : j + 1])
+            i = j + 1
+            continue
+        if ch == '"':
+            j = sql.find('"', i + 1)
+            while j != -1 and j + 1 < n and sql[j + 1] == '"':
+                j = sql.find('"', j + 2)
+            j = n if j == -1 else j + 1
+            out.append(sql[i:j])
+            i = j
+            continue
+        if sql.startswith("--", i):
+            j = sql.find("\n", i)
+            j = n if j == -1 else j
+            out.append(sql[i:j])
+            i = j
+            continue
+        if sql.startswith("/*", i):
+            depth, j = 0, i
+            while j < n:
+                if sql.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif sql.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
+                    if depth == 0:
+                        break
+                else:
+                    j += 1
+            out.append(sql[i:j])
+            i = j
+            continue
+        if ch == "$" and (i == 0 or not _is_ident_char(sql[i - 1])):
+            j = i + 1
+            while j < n and sql[j].isdigit():
+                j += 1
+            if j > i + 1 and (j == n or not _is_ident_char(sql[j])):
+                number = int(sql[i + 1 : j])
+                if not 1 <= number <= len(literals):
+                    raise InvalidArgument(
+                        f"The SQL refers to parameter ${number} but {len(literals)} were given."
+                    )
+                out.append(f"({literals[number - 1]})")
+                i = j
+                continue
+            tag_end = sql.find("$", i + 1)
+            tag = sql[i : tag_end + 1] if tag_end != -1 else ""
+            if tag and all(_is_ident_char(c) and c != "$" for c in tag[1:-1]):
+                end = sql.find(tag, tag_end + 1)
+                end = n if end == -1 else end + len(tag)
+                out.append(sql[i:end])
+                i = end
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def param_type_sql(type_: Any) -> str:
+    """Return the qualified name of an asyncpg parameter type, for ``$n::type`` (arrays: _name)."""
+    name = type_.name
+    if name.endswith("[]"):
+        name = "_" + name[:-2]
+    return f"{quote_ident(type_.schema)}.{quote_ident(name)}"
