@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cursor_stream.admin import StreamExportMixin
+
 from .models import Category, Product
 
 
@@ -9,7 +11,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(StreamExportMixin, admin.ModelAdmin):
     list_display = [
         "product_id",
         "product_name",
@@ -25,3 +27,17 @@ class ProductAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["category"]
     show_full_result_count = False
+
+    # Streaming exports (cursor_stream.admin): an action per format and an "Export" button.
+    export_fields = [
+        "product_id",
+        "product_name",
+        "sku",
+        "category__name",
+        "price",
+        "in_stock",
+        "status",
+        "attributes",
+        "created_at",
+    ]
+    export_choices_display = True

@@ -1,0 +1,63 @@
+"""URLs of the HTTP and admin export tests (also served by real servers, see http_settings)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import path
+
+from catalog.admin import ProductAdmin
+from catalog.models import Product
+from cursor_stream.http import streaming_response
+
+
+class StrictProductAdmin(ProductAdmin):
+    # Any permission the tests can grant or withhold stands in for a custom "export" codename.
+    export_permission = "catalog.delete_product"
+
+
+strict_site = admin.AdminSite(name="strict")
+strict_site.register(Product, StrictProductAdmin)
+
+
+def _export(request: HttpRequest) -> StreamingHttpResponse:
+    fields = request.GET.getlist("field") or None
+    return streaming_response(
+        Product.objects.order_by("pk"),
+        format=request.GET.get("format", "csv"),
+        fields=fields,
+        request=request,
+        filename="products.csv",
+    )
+
+
+def products(request: HttpRequest) -> StreamingHttpResponse:
+    return _export(request)
+
+
+async def aproducts(request: HttpRequest) -> StreamingHttpResponse:
+    return _export(request)
+
+
+def series(request: HttpRequest) -> StreamingHttpResponse:
+    """Stream ``n`` generated rows (tag: a comment that finds the backend in pg_stat_activity)."""
+    tag = "".join(c for c in request.GET.get("tag", "series") if c.isalnum())
+    fail = request.GET.get("fail_at")
+    value = f"1 / (g - {int(fail)})" if fail else "g"
+    return streaming_response(
+        f"SELECT /* {tag} */ {value} AS n, repeat('x', 100) AS pad "
+        "FROM generate_series(1, %s) AS g",
+        [int(request.GET.get("n", "1000"))],
+        format=request.GET.get("format", "csv"),
+        request=request,
+        filename="series.csv",
+    )
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("strict-admin/", strict_site.urls),
+    path("products/", products),
+    path("aproducts/", aproducts),
+    path("series/", series),
+]
