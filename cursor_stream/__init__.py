@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _API = {
-    "stream": "stream",
-    "stream_batches": "stream",
-    "take": "stream",
-    "fetch_page": "stream",
-    "columns": "stream",
-    "snapshot": "stream",
-    "Snapshot": "stream",
-    "StreamOptions": "stream",
+    "stream": "streaming",
+    "stream_batches": "streaming",
+    "take": "streaming",
+    "fetch_page": "streaming",
+    "columns": "streaming",
+    "snapshot": "streaming",
+    "Snapshot": "streaming",
+    "StreamOptions": "streaming",
     "Column": "sql",
     "CompiledQuery": "sql",
     "compile_source": "sql",
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
         StreamTimeout,
     )
     from .sql import Column, CompiledQuery, compile_source
-    from .stream import (
+    from .streaming import (
         Snapshot,
         StreamOptions,
         columns,

@@ -35,7 +35,7 @@ from .render import (
 )
 from .sinks import AtomicFile
 from .sql import Column, CompiledQuery, compile_source
-from .stream import CLOSE_TIMEOUT, Params, Snapshot, StreamOptions, _translated
+from .streaming import CLOSE_TIMEOUT, Params, Snapshot, StreamOptions, _translated
 
 __all__ = [
     "ENGINES",
