@@ -29,7 +29,8 @@ demo: $(VENV)/.installed
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) seed_products --count $(COUNT)
 	$(MANAGE) streamcheck
-	$(MANAGE) export_products --output ../products.csv
+	$(MANAGE) export_products --output ../products-sample.csv --force
+	$(MANAGE) streamdata catalog.Product -o ../products.csv --force
 	@echo
 	@$(PY) -c "import csv; n = sum(1 for _ in csv.reader(open('products.csv', newline='', encoding='utf-8'))); print(f'Wrote {n - 1:,} products (+ header row) to $(CURDIR)/products.csv')"
 	@echo "Browse the admin: make serve, then open http://127.0.0.1:8000/admin/ (user admin, password admin)"

@@ -1,0 +1,384 @@
+"""``manage.py streamdata``: export a model or an SQL query to a file or stdout, streaming.
+
+``handle()`` validates every argument and compiles the export in sync code (DESIGN section 2);
+``ahandle()`` only moves bytes from :meth:`PreparedExport.achunks` to the output. Files are
+written atomically (temporary file beside the target, renamed at the end), so an error or an
+interrupt never leaves a partial file at the target path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.apps import apps
+from django.core.exceptions import FieldError, ValidationError
+from django.core.management.base import CommandError, CommandParser
+
+from cursor_stream.encoders import Format, format_for_path, get_format
+from cursor_stream.exceptions import CursorStreamError, InvalidArgument
+from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport, prepare_export
+from cursor_stream.fields import parse_filter, validate_order_by
+from cursor_stream.management.base import AsyncCommand
+from cursor_stream.render import inline_params, quote_literal
+from cursor_stream.sinks import AtomicFile, GzipStream, check_target
+from cursor_stream.sql import rewrite_placeholders
+
+#: Seconds between two redraws of the progress bar.
+PROGRESS_INTERVAL = 0.2
+
+
+def one_line(exc: BaseException) -> str:
+    """Return an error message on one line (server messages may span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _count(name: str, value: str | None, *, minimum: int) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise CommandError(f"--{name} must be an integer >= {minimum}, got {value!r}.") from None
+    if number < minimum:
+        raise CommandError(f"--{name} must be an integer >= {minimum}, got {value!r}.")
+    return number
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``handle()`` validated, handed to ``ahandle()``."""
+
+    export: PreparedExport
+    path: str | None  # None: stdout
+    gzipped: bool
+    force: bool
+    progress: bool
+
+
+class Command(AsyncCommand):
+    help = (
+        "Stream a model (app_label.Model) or an SQL query out of PostgreSQL to a file or stdout "
+        "as csv, tsv, jsonl or json, through COPY or a server-side cursor, with constant memory."
+    )
+    interrupted_message = "Interrupted by {signal}; no output file was written."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("model", nargs="?", help="Model to export, as app_label.Model.")
+        parser.add_argument("--sql", help="Export the rows of this SQL query instead of a model.")
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            help="A parameter of --sql (%%s or $1 placeholders), sent as a quoted literal. "
+            "Repeatable.",
+        )
+        parser.add_argument(
+            "--fields", help="Comma-separated field paths, e.g. product_id,category__name."
+        )
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="FIELD__LOOKUP=VALUE",
+            help="Keep rows matching a field lookup, e.g. price__gte=10. Repeatable.",
+        )
+        parser.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="FIELD__LOOKUP=VALUE",
+            help="Drop rows matching a field lookup. Repeatable.",
+        )
+        parser.add_argument(
+            "--order-by", help="Comma-separated field paths, '-' for descending (default: pk)."
+        )
+        parser.add_argument(
+            "--format", help="csv, tsv, jsonl, json or xlsx (default: from the output suffix)."
+        )
+        parser.add_argument(
+            "-o", "--output", default="-", help="Output file, or - for stdout (default)."
+        )
+        parser.add_argument("--database", help="Database alias (default: the model's/default).")
+        parser.add_argument("--prefetch", help="Rows per round trip of the cursor engine.")
+        parser.add_argument("--offset", help="Skip this many rows first (cursor.forward()).")
+        parser.add_argument("--limit", help="Export at most this many rows.")
+        parser.add_argument("--gzip", action="store_true", help="Compress the output with gzip.")
+        parser.add_argument("--no-header", action="store_true", help="Omit the csv/tsv header.")
+        parser.add_argument("--bom", action="store_true", help="Start csv/tsv with a UTF-8 BOM.")
+        parser.add_argument(
+            "--escape-formulas",
+            action="store_true",
+            help="Prefix text cells starting with = + - @ tab CR LF with ' (spreadsheet safety).",
+        )
+        parser.add_argument(
+            "--choices-display",
+            action="store_true",
+            help="Export the labels of fields with choices instead of their stored values.",
+        )
+        parser.add_argument("--timezone", help="Time zone of timestamps (default: TIME_ZONE).")
+        parser.add_argument(
+            "--engine", default="auto", help=f"One of {', '.join(ENGINES)} (default: auto)."
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Never show progress.")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace the output file if it exists."
+        )
+
+    # --- sync: validate and compile ------------------------------------------------------------
+    def handle(self, *args: Any, **options: Any) -> str | None:
+        try:
+            plan = self._plan(options)
+        except CursorStreamError as exc:
+            raise CommandError(one_line(exc)) from None
+        return super().handle(plan=plan, verbosity=options["verbosity"])
+
+    def _plan(self, options: dict[str, Any]) -> Plan:
+        output: str = options["output"]
+        path = None if output == "-" else output
+        gzipped = bool(options["gzip"])
+        fmt: type[Format] | None = None
+        if options["format"]:
+            fmt = get_format(options["format"])
+        if path is not None:
+            implied, gz_suffix = format_for_path(path)
+            gzipped = gzipped or gz_suffix
+            if fmt is None:
+                if implied is None:
+                    raise CommandError(
+                        f"Cannot tell the format from the output name {path!r}; pass --format "
+                        "csv, tsv, jsonl, json or xlsx, or use one of those suffixes."
+                    )
+                fmt = implied
+            check_target(path, force=options["force"])
+        fmt = fmt or get_format("csv")
+        if path is None and (fmt.binary or gzipped) and self._stdout_isatty():
+            raise CommandError(
+                f"Refusing to write {'gzip' if gzipped else fmt.name} (binary) output to a "
+                "terminal; redirect stdout or pass -o PATH."
+            )
+        export_options = ExportOptions(
+            format=options["format"] or fmt.name,
+            header=not options["no_header"],
+            bom=options["bom"],
+            escape_formulas=options["escape_formulas"],
+            timezone=options["timezone"],
+            engine=options["engine"],
+            choices_display=options["choices_display"],
+            prefetch=_count("prefetch", options["prefetch"], minimum=1),
+            offset=_count("offset", options["offset"], minimum=0) or 0,
+            limit=_count("limit", options["limit"], minimum=0),
+        )
+        export = self._prepare(options, export_options)
+        progress = (
+            path is not None
+            and not options["no_progress"]
+            and options["verbosity"] > 0
+            and self._stderr_isatty()
+        )
+        return Plan(export, path, gzipped, bool(options["force"]), progress)
+
+    def _prepare(self, options: dict[str, Any], export_options: ExportOptions) -> PreparedExport:
+        label, sql = options["model"], options["sql"]
+        if bool(label) == bool(sql):
+            raise CommandError("Give either a model (app_label.Model) or --sql, not both.")
+        if sql:
+            for name in ("fields", "order_by"):
+                if options[name]:
+                    raise CommandError(f"--{name.replace('_', '-')} needs a model, not --sql.")
+            if options["filter"] or options["exclude"]:
+                raise CommandError("--filter and --exclude need a model, not --sql.")
+            return prepare_export(
+                _sql_with_params(sql, options["param"]),
+                using=options["database"],
+                options=export_options,
+            )
+        if options["param"]:
+            raise CommandError("--param goes with --sql.")
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            raise CommandError(
+                f"Unknown model {label!r}; give it as app_label.ModelName, e.g. catalog.Product."
+            ) from None
+        try:
+            queryset = model._default_manager.all()
+            if options["database"]:
+                queryset = queryset.using(options["database"])
+            for expression in options["filter"]:
+                key, value = parse_filter(model, expression, option="--filter")
+                queryset = queryset.filter(**{key: value})
+            for expression in options["exclude"]:
+                key, value = parse_filter(model, expression, option="--exclude")
+                queryset = queryset.exclude(**{key: value})
+            order = _split(options["order_by"])
+            if order:
+                queryset = queryset.order_by(*validate_order_by(model, order))
+            elif not queryset.ordered:
+                # Deterministic output (and a meaning for --offset): primary key order.
+                queryset = queryset.order_by("pk")
+            return prepare_export(
+                queryset,
+                fields=_split(options["fields"]),
+                using=options["database"],
+                options=export_options,
+            )
+        except (FieldError, ValidationError, ValueError, TypeError) as exc:
+            if isinstance(exc, CursorStreamError):
+                raise
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise CommandError(f"Invalid filter value: {' '.join(message.split())}") from None
+
+    def _stdout_isatty(self) -> bool:
+        stream = getattr(self.stdout, "_out", None)
+        return bool(getattr(stream, "isatty", lambda: False)())
+
+    def _stderr_isatty(self) -> bool:
+        stream = getattr(self.stderr, "_out", None)
+        return bool(getattr(stream, "isatty", lambda: False)())
+
+    # --- async: move the bytes -----------------------------------------------------------------
+    async def ahandle(self, *args: Any, plan: Plan, verbosity: int, **options: Any) -> None:
+        stats = ExportStats()
+        progress = Progress(self.stderr, stats) if plan.progress else None
+        try:
+            if plan.path is not None:
+                await self._to_file(plan, stats, progress)
+            else:
+                await self._to_stdout(plan, stats)
+        except CursorStreamError as exc:
+            raise CommandError(one_line(exc)) from None
+        finally:
+            if progress is not None:
+                progress.close()
+        if verbosity > 0:
+            where = plan.path if plan.path is not None else "stdout"
+            summary = (
+                f"Exported {stats.rows:,} rows, {_size(stats.bytes)} in {stats.seconds:.2f} s "
+                f"({plan.export.format.name}, {plan.export.engine} engine) to {where}"
+            )
+            # Data on stdout must stay clean: the summary then goes to stderr.
+            (self.stdout if plan.path is not None else self.stderr).write(summary)
+
+    async def _to_file(self, plan: Plan, stats: ExportStats, progress: Progress | None) -> None:
+        assert plan.path is not None
+        with AtomicFile(plan.path, force=plan.force, gzipped=plan.gzipped) as out:
+            chunks = plan.export.achunks(stats=stats, estimate=progress is not None)
+            async with contextlib.aclosing(chunks) as stream:
+                async for chunk in stream:
+                    out.write(chunk)
+                    if progress is not None:
+                        progress.update()
+            out.commit()
+
+    async def _to_stdout(self, plan: Plan, stats: ExportStats) -> None:
+        stream = self.stdout._out
+        self.stdout.flush()
+        buffer: IO[bytes] | None = getattr(stream, "buffer", None)
+        binary = plan.gzipped or plan.export.format.binary
+        writer: Any
+        if buffer is not None:
+            writer = GzipStream(buffer) if plan.gzipped else buffer
+        elif binary:
+            raise CommandError(
+                "This stdout takes text only; write binary (gzip, xlsx) output with -o PATH."
+            )
+        else:
+            # A text stream (call_command(stdout=StringIO())): decode, keeping characters whole
+            # across chunk boundaries.
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            writer = _TextWriter(stream, decoder)
+        chunks = plan.export.achunks(stats=stats)
+        try:
+            async with contextlib.aclosing(chunks) as source:
+                async for chunk in source:
+                    writer.write(chunk)
+        finally:
+            if isinstance(writer, (GzipStream, _TextWriter)):
+                writer.close()
+            else:
+                with contextlib.suppress(BrokenPipeError, ValueError):
+                    buffer.flush()  # type: ignore[union-attr]
+
+
+class _TextWriter:
+    def __init__(self, stream: Any, decoder: codecs.IncrementalDecoder) -> None:
+        self.stream, self.decoder = stream, decoder
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(self.decoder.decode(data))
+
+    def close(self) -> None:
+        self.stream.write(self.decoder.decode(b"", final=True))
+
+
+def _sql_with_params(sql: str, params: list[str]) -> str:
+    """Return ``sql`` with ``--param`` values inlined as quoted literals.
+
+    Command-line values are untyped text; as quoted literals the server infers their types from
+    the context (``WHERE price > '10'``), as psql would. They are quoted (:func:`quote_literal`),
+    never spliced raw, and the export runs in a read-only transaction.
+    """
+    if not params:
+        return sql
+    try:
+        text, values = rewrite_placeholders(sql, params)
+        return inline_params(text, [quote_literal(str(v)) for v in values])
+    except CursorStreamError:
+        raise
+    except ValueError as exc:
+        raise InvalidArgument(str(exc)) from None
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{n:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} bytes"
+
+
+class Progress:
+    """A one-line progress bar redrawn on a terminal stderr: rows, rows/s, bytes, ETA."""
+
+    def __init__(self, stderr: Any, stats: ExportStats) -> None:
+        self.stderr, self.stats = stderr, stats
+        self._last = 0.0
+        self._drawn = False
+
+    def update(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_INTERVAL:
+            return
+        self._last = now
+        stats = self.stats
+        seconds = max(stats.seconds, 1e-6)
+        rate = stats.rows / seconds
+        parts = [f"{stats.rows:,} rows", f"{rate:,.0f} rows/s", _size(stats.bytes)]
+        estimate = stats.estimated_rows
+        if estimate:
+            done = min(stats.rows / estimate, 1.0)
+            width = 24
+            filled = int(done * width)
+            parts.insert(0, "[" + "#" * filled + "." * (width - filled) + f"] {done:4.0%}")
+            if rate > 0 and stats.rows < estimate:
+                remaining = int((estimate - stats.rows) / rate)
+                parts.append(f"ETA {remaining // 60}:{remaining % 60:02d}")
+        self.stderr.write("\r" + "  ".join(parts) + "\x1b[K", ending="")
+        self.stderr.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.update(force=True)
+            self.stderr.write("")
