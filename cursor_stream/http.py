@@ -278,17 +278,21 @@ class ThreadedChunks:
     async def _pump(self) -> None:
         outcome: Any = _DONE
         try:
-            async with contextlib.aclosing(self._factory()) as chunks:
-                async for chunk in chunks:
-                    await self._put(chunk)
+            try:
+                async with contextlib.aclosing(self._factory()) as chunks:
+                    async for chunk in chunks:
+                        await self._put(chunk)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                outcome = exc
+            # The end (or the error) waits for room like any chunk: never drop the last rows.
+            await self._put(outcome)
         except asyncio.CancelledError:
+            # close() cancelled us: the consumer is done, so making room by dropping is fine.
+            self._force_put(_DONE)
             raise
-        except BaseException as exc:
-            outcome = exc
         finally:
-            # Never blocks: close() drains the queue, and a consumer that stops reading has
-            # stopped because it is about to call close().
-            self._force_put(outcome)
             self._sentinel_sent = True
 
     async def _put(self, chunk: bytes) -> None:
@@ -381,7 +385,8 @@ def streaming_response(
 ) -> StreamingHttpResponse:
     """Return a ``StreamingHttpResponse`` that streams an export of ``source``.
 
-    ``source`` is a QuerySet or SQL (with ``params``); ``fields`` picks and orders the exported
+    ``source`` is a QuerySet or SQL (with ``params``); ``filename`` gets the format's extension
+    unless it has one (default ``export.<ext>``); ``fields`` picks and orders the exported
     columns; keyword options (``header``, ``bom``, ``escape_formulas``, ``timezone``, ...)
     override those of ``options``. Formula escaping is on by default here (a browser download
     usually ends up in a spreadsheet). The content is an async iterator when ``request`` came
@@ -443,7 +448,9 @@ def response_for(
     )
     response = StreamingHttpResponse(content, content_type=_content_type(fmt))
     if filename is None:
-        filename = f"export.{fmt.extension}"
+        filename = "export"
+    if "." not in filename:
+        filename = f"{filename}.{fmt.extension}"
     disposition = content_disposition_header(True, filename)
     if disposition:
         response["Content-Disposition"] = disposition

@@ -27,7 +27,7 @@ def _export(request: HttpRequest) -> StreamingHttpResponse:
         format=request.GET.get("format", "csv"),
         fields=fields,
         request=request,
-        filename="products.csv",
+        filename="products",
     )
 
 
@@ -50,7 +50,7 @@ def series(request: HttpRequest) -> StreamingHttpResponse:
         [int(request.GET.get("n", "1000"))],
         format=request.GET.get("format", "csv"),
         request=request,
-        filename="series.csv",
+        filename="series",
     )
 
 

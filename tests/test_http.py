@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any
 
 import pytest
+from django.test import AsyncClient, Client
 
+from catalog.models import Product
 from cursor_stream import http
 from cursor_stream.exceptions import QueryError
+from cursor_stream.export import ExportOptions, get_format, prepare_export
 
 
 class Probe:
@@ -157,3 +161,108 @@ def test_guarded_chunks_mark_a_csv_cut_by_a_database_error(
 def test_error_trailer_per_format(fmt: str, expected: bytes) -> None:
     identity = http.ExportIdentity(id="x", source="s", format=fmt, alias="default")
     assert http.error_trailer(fmt, identity, QueryError("e")).startswith(expected)
+
+
+# --- through Django's handlers (test Client = WSGI, AsyncClient = ASGI) ---------------------------
+
+
+def _export_bytes(source: Any, params: Any = None, fmt: str = "csv", **kwargs: Any) -> bytes:
+    """Return what the export pipeline produces for ``source`` with the HTTP defaults."""
+    options = ExportOptions(format=fmt, escape_formulas=True)
+    prepared = prepare_export(source, params, options=options, **kwargs)
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in prepared.achunks()])
+
+    return asyncio.run(collect())
+
+
+def _aget(path: str) -> tuple[Any, bytes]:
+    async def run() -> tuple[Any, bytes]:
+        response = await AsyncClient().get(path)
+        if not response.streaming:
+            return response, response.content
+        body = b"".join([chunk async for chunk in response.streaming_content])
+        return response, body
+
+    return asyncio.run(run())
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "tsv"])
+def test_wsgi_response_is_a_sync_iterator_with_the_exports_bytes(products: int, fmt: str) -> None:
+    response = Client().get(f"/products/?format={fmt}")
+    assert response.status_code == 200
+    assert not response.is_async
+    assert isinstance(response.streaming_content, Iterator)
+    body = b"".join(response.streaming_content)
+    assert body == _export_bytes(Product.objects.order_by("pk"), fmt=fmt)
+    assert response["X-Accel-Buffering"] == "no"
+    assert response["Cache-Control"] == "no-store"
+    ext = get_format(fmt).extension
+    assert response["Content-Disposition"] == f'attachment; filename="products.{ext}"'
+    assert response["Content-Type"].startswith(get_format(fmt).content_type)
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize("view", ["products", "aproducts"])
+def test_asgi_response_is_an_async_iterator_with_the_exports_bytes(
+    products: int, view: str
+) -> None:
+    response, body = _aget(f"/{view}/?field=sku&field=category__name&field=price")
+    assert response.status_code == 200
+    assert response.is_async
+    fields = ["sku", "category__name", "price"]
+    assert body == _export_bytes(Product.objects.order_by("pk"), fields=fields)
+    assert body.startswith(b"sku,category__name,price\n")
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize(
+    "query", ["field=nope", "field=category__nope", "format=nope", "field=attributes__color"]
+)
+def test_invalid_exports_are_400_before_streaming(transactional_db: None, query: str) -> None:
+    response = Client().get(f"/products/?{query}")
+    assert response.status_code == 400
+    assert not response.streaming
+    response, _ = _aget(f"/aproducts/?{query}")
+    assert response.status_code == 400
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_sql_that_does_not_compile_is_400(transactional_db: None) -> None:
+    response = Client().get("/series/?tag=x&format=nope")
+    assert response.status_code == 400
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_database_error_after_streaming_started_cuts_the_body_visibly(
+    transactional_db: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 1 / (g - 5000) fails in the third batch of 2,000 rows: the header and rows went out.
+    response = Client().get("/series/?n=10000&fail_at=5000")
+    assert response.status_code == 200
+    got: list[bytes] = []
+    with pytest.raises(QueryError, match="division by zero"):
+        for chunk in response.streaming_content:
+            got.append(chunk)
+    body = b"".join(got)
+    assert body.startswith(b"n,pad\n")
+    last = body.splitlines()[-1]
+    export_id = response["X-Export-Id"]
+    assert last.startswith(b"#ERROR: export incomplete (QueryError)")
+    assert export_id.encode() in last
+    assert f"export {export_id} of SQL" in caplog.text
+    assert "division by zero" in caplog.text
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_database_error_leaves_json_without_its_closing_bracket(transactional_db: None) -> None:
+    response = Client().get("/series/?n=10000&fail_at=5000&format=json")
+    got: list[bytes] = []
+    with pytest.raises(QueryError):
+        for chunk in response.streaming_content:
+            got.append(chunk)
+    body = b"".join(got)
+    assert body.startswith(b"[")
+    assert not body.rstrip().endswith(b"]")
