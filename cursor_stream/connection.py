@@ -322,6 +322,13 @@ def describe_connect_error(params: ConnectParams, exc: BaseException) -> str:
     for secret in (params.password, params.sslpassword):
         if secret:
             detail = detail.replace(secret, "********")
+    if "unsupported startup parameter" in detail:
+        # PgBouncer accepts only a few session settings in the startup packet.
+        detail += (
+            ". A connection pooler (PgBouncer) refused a session setting from "
+            "OPTIONS['options']: set it per role instead (ALTER ROLE ... SET name = value), "
+            "or connect cursor_stream to PostgreSQL directly with another alias"
+        )
     who = f" as user {params.user!r}" if params.user else ""
     db = f" database {params.database!r}" if params.database else ""
     return (
@@ -330,8 +337,14 @@ def describe_connect_error(params: ConnectParams, exc: BaseException) -> str:
     )
 
 
-async def connect(params: ConnectParams) -> asyncpg.Connection:
-    """Open an asyncpg connection for ``params`` and set the session up like Django does."""
+async def connect(params: ConnectParams, *, set_role: bool = True) -> asyncpg.Connection:
+    """Open an asyncpg connection for ``params`` and set the session up like Django does.
+
+    With ``set_role=False`` the caller applies ``assume_role`` itself: exports do it with
+    ``SET LOCAL ROLE`` inside their transaction, which stays correct behind a pooler in
+    transaction mode (a session-level ``SET ROLE`` would land on whichever server connection
+    the pooler picked, and stay there for the next client).
+    """
     try:
         conn = await asyncpg.connect(**params.connect_kwargs())
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -349,9 +362,9 @@ async def connect(params: ConnectParams) -> asyncpg.Connection:
             )
         ) from None
     try:
-        if params.assume_role:
+        if params.assume_role and set_role:
             # Same statement as Django's DatabaseWrapper.init_connection_state().
-            await conn.execute(f"SET ROLE {_quote_ident(params.assume_role)}")
+            await conn.execute(f"SET ROLE {quote_ident(params.assume_role)}")
     except BaseException as exc:
         conn.terminate()
         if isinstance(exc, asyncpg.PostgresError):
@@ -360,5 +373,6 @@ async def connect(params: ConnectParams) -> asyncpg.Connection:
     return conn
 
 
-def _quote_ident(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """Return ``name`` quoted as a PostgreSQL identifier."""
     return '"' + name.replace('"', '""') + '"'

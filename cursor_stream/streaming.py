@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from .conf import get_settings
-from .connection import ConnectParams, connect, connect_params, resolve_alias
+from .connection import ConnectParams, connect, connect_params, quote_ident, resolve_alias
 from .exceptions import (
     ConnectionLost,
     CursorStreamError,
@@ -212,7 +212,7 @@ class Snapshot:
         """Connect and begin the transaction."""
         if self._conn is not None:
             return
-        conn = await connect(self.params)
+        conn = await connect(self.params, set_role=False)
         try:
             with _translated():
                 await conn.execute(self._begin_sql(conn))
@@ -225,6 +225,8 @@ class Snapshot:
         opts = self.options
         access = "READ ONLY" if opts.read_only else "READ WRITE"
         statements = [f"BEGIN ISOLATION LEVEL {_ISOLATION_SQL[opts.isolation]} {access}"]
+        if self.params.assume_role:
+            statements.append(f"SET LOCAL ROLE {quote_ident(self.params.assume_role)}")
         if opts.statement_timeout is not None:
             statements.append(f"SET LOCAL statement_timeout = {int(opts.statement_timeout)}")
         if opts.idle_in_transaction_session_timeout is not None:
@@ -245,8 +247,13 @@ class Snapshot:
             return
         try:
             # A graceful close sends Terminate; if the server or network does not answer in
-            # time (or we are cancelled again meanwhile) drop the socket instead.
-            await conn.close(timeout=CLOSE_TIMEOUT)
+            # time (or we are cancelled again meanwhile) drop the socket instead. asyncpg's own
+            # close(timeout=) is not enough: after a timed-out query it first waits, without a
+            # deadline, for its cancel request to reach the server, which a dead network path
+            # never lets happen.
+            await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT)
+        except TimeoutError:
+            conn.terminate()
         except BaseException:
             conn.terminate()
             raise

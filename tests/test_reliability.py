@@ -1,0 +1,340 @@
+"""Reliability and security suite, engine level: an export either completes with every row of one
+consistent snapshot, or fails loudly with a typed error, and the server is left as it was."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cursor_stream
+from catalog.models import Category, Product
+from cursor_stream.connection import ConnectParams, connect, connect_params
+from cursor_stream.exceptions import (
+    ConnectError,
+    ConnectionLost,
+    QueryError,
+    StreamTimeout,
+)
+from cursor_stream.sql import rewrite_placeholders
+from cursor_stream.streaming import Snapshot, StreamOptions
+from tests import faults
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUERY = "SELECT product_id FROM product ORDER BY product_id"
+
+
+async def admin_execute(sql: str, *args: Any) -> Any:
+    conn = await connect(connect_params())
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def busy_backends(baseline: set[int]) -> list[tuple[int, str]]:
+    rows = await admin_execute(
+        "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    return [
+        (r["pid"], r["state"]) for r in rows if r["pid"] not in baseline and r["state"] != "idle"
+    ]
+
+
+def the_django_backend_pid() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return {cursor.fetchone()[0]}
+
+
+# 1. Consistency -------------------------------------------------------------------------------
+
+
+def test_rows_changed_while_an_export_runs_are_not_in_it(products):
+    async def run() -> list[int]:
+        got: list[int] = []
+        async for pid in cursor_stream.stream(
+            Product.objects.order_by("pk").values_list("pk", flat=True), prefetch=10
+        ):
+            got.append(pid)
+            if len(got) == 10:
+                # Committed by another connection after the export's snapshot was taken.
+                await admin_execute("DELETE FROM product WHERE product_id > 990")
+                await admin_execute(
+                    "UPDATE product SET product_id = product_id + 100000 "
+                    "WHERE product_id BETWEEN 500 AND 510"
+                )
+                await admin_execute(
+                    "INSERT INTO product (product_id, product_name, sku, category_id, price, "
+                    "in_stock, status, attributes, created_at) SELECT 5000000, 'new', 'NEW-1', "
+                    "category_id, 1, true, 'active', '{}', now() FROM product LIMIT 1"
+                )
+        return got
+
+    got = asyncio.run(run())
+    assert got == list(range(1, products + 1))
+    assert Product.objects.count() == products - 10 + 1
+
+
+# 2. Read-only ---------------------------------------------------------------------------------
+
+
+def test_an_export_that_tries_to_write_fails_and_writes_nothing(products):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION sneaky_write() RETURNS int LANGUAGE sql VOLATILE AS "
+            "$$ INSERT INTO catalog_category (name) VALUES ('written by an export') RETURNING 1 $$"
+        )
+    for sql in (
+        "SELECT sneaky_write()",
+        "SELECT product_id FROM product FOR UPDATE",
+        "SELECT nextval(pg_get_serial_sequence('product', 'product_id'))",
+    ):
+        with pytest.raises(QueryError, match="read-only transaction"):
+            asyncio.run(cursor_stream.fetch_page(sql, count=1))
+    assert not Category.objects.filter(name="written by an export").exists()
+
+
+# 3, 4. Server-side kills, cancels and timeouts --------------------------------------------------
+
+
+def run_with_backend(action: str, **options: Any) -> BaseException:
+    """Stream QUERY, do ``action`` to its backend after the first batch, return what it raised."""
+
+    async def run() -> BaseException:
+        canceller: asyncio.Task[None] | None = None
+        snap = Snapshot(connect_params(), StreamOptions(prefetch=100, **options))
+        async with snap:
+            pid = snap.connection.get_server_pid()
+            try:
+                async for _batch in snap.batches(
+                    QUERY if action != "cancel" else "SELECT pg_sleep(0.01) FROM product"
+                ):
+                    if action == "terminate":
+                        await admin_execute("SELECT pg_terminate_backend($1)", pid)
+                    elif action == "cancel":
+                        # Cancel while the next fetch is executing (a cancel of an idle backend
+                        # does nothing).
+                        async def cancel_soon() -> None:
+                            await asyncio.sleep(0.3)
+                            await admin_execute("SELECT pg_cancel_backend($1)", pid)
+
+                        canceller = asyncio.create_task(cancel_soon())
+                    elif action == "idle":
+                        await asyncio.sleep(0.6)
+            except Exception as exc:
+                if canceller is not None:
+                    await canceller
+                return exc
+        raise AssertionError("the export finished without an error")
+
+    return asyncio.run(run())
+
+
+def test_backend_terminated_mid_stream_is_connection_lost_and_next_export_works(products):
+    exc = run_with_backend("terminate")
+    assert isinstance(exc, ConnectionLost)
+    assert str(exc).startswith("Connection lost to the PostgreSQL server")
+    assert len(asyncio.run(cursor_stream.fetch_page(QUERY, count=5))) == 5
+
+
+def test_backend_cancelled_mid_stream_is_a_query_error_and_next_export_works(products):
+    exc = run_with_backend("cancel")
+    assert isinstance(exc, QueryError)
+    assert "canceling statement due to user request" in str(exc)
+    assert len(asyncio.run(cursor_stream.fetch_page(QUERY, count=5))) == 5
+
+
+def test_idle_in_transaction_timeout_mid_stream_is_a_stream_timeout(products):
+    exc = run_with_backend("idle", idle_in_transaction_session_timeout=200)
+    assert isinstance(exc, StreamTimeout | ConnectionLost), exc
+    assert "idle" in str(exc).lower() or "connection" in str(exc).lower()
+    assert len(asyncio.run(cursor_stream.fetch_page(QUERY, count=5))) == 5
+
+
+def test_statement_timeout_mid_stream_is_a_stream_timeout_and_next_export_works(products):
+    with override_settings(CURSOR_STREAM={"STATEMENT_TIMEOUT": 200}):
+        started = time.monotonic()
+        with pytest.raises(StreamTimeout):
+            asyncio.run(cursor_stream.fetch_page("SELECT pg_sleep(5)", count=1))
+        assert time.monotonic() - started < 2
+    assert len(asyncio.run(cursor_stream.fetch_page(QUERY, count=5))) == 5
+
+
+# 5. Network black hole --------------------------------------------------------------------------
+
+
+def test_network_black_hole_ends_the_export_within_the_command_timeout(products):
+    params = connect_params()
+    host, port = params.host[0], params.port[0]  # type: ignore[index]
+    with faults.BlackHoleProxy(host, port) as proxy:
+        through_proxy = ConnectParams(
+            **{**params.__dict__, "host": ("127.0.0.1",), "port": (proxy.port,)}
+        )
+
+        async def run() -> float:
+            snap = Snapshot(through_proxy, StreamOptions(prefetch=50, command_timeout=0.5))
+            async with snap:
+                started = 0.0
+                with pytest.raises(StreamTimeout, match="command timeout"):
+                    async for _batch in snap.batches(QUERY):
+                        proxy.freeze()
+                        started = time.monotonic()
+            return time.monotonic() - started
+
+        elapsed = asyncio.run(asyncio.wait_for(run(), timeout=10))
+    # 0.5 s deadline, then at most CLOSE_TIMEOUT (1 s) to give up on a polite close.
+    assert elapsed < 2.0
+
+
+# 6. Server down ---------------------------------------------------------------------------------
+
+
+def test_server_down_at_start_names_host_and_port():
+    params = connect_params()
+    port = faults.free_port()
+    nowhere = ConnectParams(**{**params.__dict__, "host": ("127.0.0.1",), "port": (port,)})
+    with pytest.raises(ConnectError) as info:
+        asyncio.run(Snapshot(nowhere).open())
+    message = str(info.value)
+    assert f"127.0.0.1:{port}" in message
+    assert "Could not connect to PostgreSQL" in message
+    assert "\n" not in message
+    assert params.password not in message
+
+
+# 12. Hostile input: placeholder rewriting -----------------------------------------------------
+
+literal_text = st.text(alphabet=st.sampled_from(list("%s$1'\"\\;-*/ xé\n")), max_size=12)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(literals=st.lists(literal_text, min_size=1, max_size=4), value=st.integers(-5, 5))
+def test_placeholders_inside_literals_never_change_what_the_server_sees(literals, value):
+    """Whatever a string literal holds (%s, $1, %%, quotes, comment markers), the server gets the
+    literal's text back exactly as psycopg would send it, and the one real parameter binds."""
+    quoted = ["'" + text.replace("'", "''") + "'" for text in literals]
+    sql = "SELECT " + ", ".join(quoted) + ", %s"
+    rewritten, params = rewrite_placeholders(sql, [value])
+    assert params == (value,)
+
+    async def run() -> Any:
+        conn = await connect(connect_params())
+        try:
+            return await conn.fetchrow(rewritten, *params)
+        finally:
+            await conn.close()
+
+    row = asyncio.run(run())
+    # psycopg turns %% into % everywhere, literals included; nothing else changes.
+    assert list(row)[:-1] == [text.replace("%%", "%") for text in literals]
+    assert row[-1] == value
+
+
+# 11. PgBouncer -----------------------------------------------------------------------------------
+
+
+def pooled_params(port: int, **changes: Any) -> ConnectParams:
+    params = connect_params()
+    return ConnectParams(**{**params.__dict__, "host": ("127.0.0.1",), "port": (port,), **changes})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pool_mode", ["session", "transaction"])
+def test_exports_through_pgbouncer_are_complete_and_never_collide_on_prepared_statements(
+    products, pool_mode
+):
+    params = connect_params()
+    with faults.pgbouncer(
+        host=params.host[0],  # type: ignore[index]
+        port=params.port[0],  # type: ignore[index]
+        user=params.user or "postgres",
+        password=params.password or "",
+        database=params.database or "",
+        pool_mode=pool_mode,
+    ) as port:
+        pooled = pooled_params(port)
+
+        async def export(prefetch: int) -> list[int]:
+            async with Snapshot(pooled, StreamOptions(prefetch=prefetch)) as snap:
+                return [r[0] async for r in snap.rows(QUERY)]
+
+        async def run() -> list[list[int]]:
+            # More concurrent exports than the pool has server connections (5), several rounds.
+            results = []
+            for _ in range(3):
+                results += await asyncio.gather(*(export(p) for p in (7, 50, 333, 1000) * 3))
+            return results
+
+        results = asyncio.run(run())
+    assert len(results) == 36
+    assert all(r == list(range(1, products + 1)) for r in results)
+
+
+@pytest.mark.slow
+def test_assume_role_through_pgbouncer_transaction_mode_applies_inside_the_export(products):
+    params = connect_params()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP ROLE IF EXISTS cursor_stream_reader")
+        cursor.execute("CREATE ROLE cursor_stream_reader")
+    try:
+        with faults.pgbouncer(
+            host=params.host[0],  # type: ignore[index]
+            port=params.port[0],  # type: ignore[index]
+            user=params.user or "postgres",
+            password=params.password or "",
+            database=params.database or "",
+            pool_mode="transaction",
+        ) as port:
+            pooled = pooled_params(port, assume_role="cursor_stream_reader")
+
+            async def run() -> list[str]:
+                users = []
+                for _ in range(4):
+                    async with Snapshot(pooled) as snap:
+                        users += [r[0] async for r in snap.rows("SELECT current_user")]
+                # A plain connection through the same pool is not left with the role.
+                plain = await connect(pooled_params(port))
+                try:
+                    users.append(await plain.fetchval("SELECT current_user"))
+                finally:
+                    await plain.close()
+                return users
+
+            users = asyncio.run(run())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP ROLE IF EXISTS cursor_stream_reader")
+    assert users == ["cursor_stream_reader"] * 4 + [params.user]
+
+
+@pytest.mark.slow
+def test_startup_options_refused_by_pgbouncer_fail_fast_saying_what_to_change(products):
+    params = connect_params()
+    with faults.pgbouncer(
+        host=params.host[0],  # type: ignore[index]
+        port=params.port[0],  # type: ignore[index]
+        user=params.user or "postgres",
+        password=params.password or "",
+        database=params.database or "",
+        pool_mode="transaction",
+    ) as port:
+        pooled = pooled_params(
+            port, server_settings={**params.server_settings, "search_path": "public"}
+        )
+        with pytest.raises(ConnectError) as info:
+            asyncio.run(Snapshot(pooled).open())
+    message = str(info.value)
+    assert "search_path" in message
+    assert "ignore_startup_parameters" in message or "ALTER ROLE" in message
+    assert "\n" not in message
