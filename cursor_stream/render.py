@@ -5,7 +5,8 @@ The compiled query is wrapped (DESIGN section 4)::
     SELECT (q.c1)::text, ... FROM (<query>) AS q(c1, c2, ...)                  -- csv, tsv
     SELECT row_to_json(r)::text FROM (SELECT q.c1 AS "name", ...) AS r          -- jsonl, json
 
-so both engines receive the very same text: booleans ``true``/``false``, exact numerics,
+so both engines receive the very same text, which is what the types' output functions (and so
+``COPY``) print, except for booleans (``true``/``false``, not ``t``/``f``): exact numerics,
 timestamps in the session time zone (set per export with ``SET LOCAL TimeZone``), JSON as its
 text, arrays as array literals. Choice labels and formula escaping are SQL expressions too.
 
@@ -104,7 +105,8 @@ def render_query(
         if escape_formulas and pg_type in TEXT_TYPES:
             expr, pg_type = _formula_escaped(expr), "text"
         if rendering == "text":
-            exprs.append(f"({expr})::text")
+            # text(inet) always appends the mask length; abbrev() is inet's own output form.
+            exprs.append(f"abbrev({expr})" if pg_type == "inet" else f"({expr})::text")
         elif pg_type == "json":
             # json keeps the input's whitespace (newlines included); jsonb prints one line.
             exprs.append(f"({expr})::jsonb")

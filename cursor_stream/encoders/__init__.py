@@ -74,7 +74,9 @@ def get_format(name_or_path: str | type[Format]) -> type[Format]:
             f"The export format {name_or_path!r} cannot be loaded: {exc}"
         ) from None
     if not (isinstance(cls, type) and issubclass(cls, Format)):
-        raise InvalidArgument(f"{name_or_path!r} is not a cursor_stream Format subclass.")
+        raise InvalidArgument(
+            f"The export format {name_or_path!r} is not a cursor_stream Format subclass."
+        )
     return cls
 
 

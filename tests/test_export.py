@@ -1,0 +1,373 @@
+"""Exports: both engines write the same bytes, PostgreSQL's COPY bytes, header first, cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import datetime
+import io
+import itertools
+import json
+import os
+import subprocess
+import time
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from catalog.models import Product
+from cursor_stream import fetch_page
+from cursor_stream.exceptions import ConfigurationError, InvalidArgument, QueryError
+from cursor_stream.export import ExportOptions, ExportStats, PreparedExport, prepare_export
+from tests.testapp.models import Awkward, Money, Tag
+
+AWKWARD_TEXTS = [
+    'comma, "quote", newline\nand tab\t and emoji 🚀',
+    "",
+    "\\.",
+    "\\N",
+    "back\\slash",
+    "=1+2",
+    "-5",
+    "+x",
+    "@user",
+    "\tlead tab",
+    "\rcr",
+    "\nlf",
+    "  spaces  ",
+    "naïve 日本",
+]
+
+
+@pytest.fixture
+def awkward(transactional_db: None) -> list[Awkward]:
+    tag = Tag.objects.create(name='tag, "one"')
+    rows = [Awkward()]
+    for i, text in enumerate(AWKWARD_TEXTS):
+        rows.append(
+            Awkward(
+                text=text,
+                char=AWKWARD_TEXTS[-1 - i],
+                flag=i % 2 == 0,
+                small=-i,
+                big=2**62 - i,
+                real=1.0 / (i + 3),
+                amount=Decimal("12345678901234567890.0123456789") / (i + 1),
+                day=datetime.date(1999, 12, 31),
+                moment=datetime.datetime(2021, 3, 28, 1, 30, 15, 123456, tzinfo=datetime.UTC),
+                clock=datetime.time(23, 59, 59, 999999),
+                span=datetime.timedelta(days=3, seconds=5, microseconds=7),
+                uid=uuid.UUID(int=i),
+                data={"text": text, "n": 10**20, "list": [1, 2.5, None]} if i % 3 else text,
+                numbers=[1, i, None] if i % 2 else [],
+                words=["a,b", 'c"d', "", text],
+                ip="192.168.0.1",
+                blob=b"\x00\x01\xff" * i,
+                price=Money(i - 3),
+                tag=tag if i % 2 else None,
+            )
+        )
+    rows.append(Awkward(real=float("nan"), text=None, char="x"))
+    rows.append(Awkward(real=float("-inf"), data=None, char=""))
+    return Awkward.objects.bulk_create(rows)
+
+
+def run_export(export: PreparedExport, stats: ExportStats | None = None) -> bytes:
+    async def collect() -> bytes:
+        parts = []
+        async with contextlib.aclosing(export.achunks(stats=stats)) as chunks:
+            async for chunk in chunks:
+                parts.append(chunk)
+        return b"".join(parts)
+
+    return asyncio.run(collect())
+
+
+def both_engines(source: Any, params: Any = None, **kwargs: Any) -> bytes:
+    fields = kwargs.pop("fields", None)
+    outputs = {
+        engine: run_export(
+            prepare_export(
+                source, params, fields=fields, options=ExportOptions(engine=engine, **kwargs)
+            )
+        )
+        for engine in ("copy", "cursor")
+    }
+    assert outputs["copy"] == outputs["cursor"], kwargs
+    return outputs["copy"]
+
+
+# --- the two engines agree ------------------------------------------------------------------
+
+OPTION_GRID = [
+    dict(zip(("escape_formulas", "choices_display", "timezone"), values, strict=True))
+    for values in itertools.product((False, True), (False, True), (None, "Asia/Kolkata"))
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "json"])
+def test_copy_and_cursor_engines_write_identical_bytes(awkward, products, fmt):
+    awkward_qs = Awkward.objects.order_by("id")
+    product_qs = Product.objects.order_by("product_id")[:300]
+    for options in OPTION_GRID:
+        both_engines(awkward_qs, format=fmt, **options)
+        both_engines(product_qs, format=fmt, **options)
+    if fmt in ("csv", "tsv"):
+        for header, bom in itertools.product((False, True), repeat=2):
+            both_engines(awkward_qs, format=fmt, header=header, bom=bom)
+    both_engines(Awkward.objects.none(), format=fmt)
+
+
+def test_engines_agree_with_fields_filters_and_parameters(awkward, products):
+    queryset = (
+        Product.objects.filter(
+            price__gte=Decimal("10.5"),
+            status__in=["active", "draft"],
+            created_at__gte=datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC),
+            product_name__contains="'; --",
+        )
+        | Product.objects.filter(product_id__in=list(range(1, 400)), in_stock=True)
+    ).order_by("-price", "product_id")
+    fields = ["product_id", "category__name", "price", "status", "attributes", "created_at"]
+    for fmt in ("csv", "jsonl"):
+        data = both_engines(queryset, fields=fields, format=fmt, choices_display=True)
+        assert data.count(b"\n") > 100
+    sql = "SELECT product_id, sku FROM product WHERE sku LIKE %s AND price > %s ORDER BY 1"
+    data = both_engines(sql, ["SKU-0000001%", Decimal("1.5")], format="csv")
+    assert data.startswith(b"product_id,sku\n100,SKU-000000100\n")
+
+
+# --- the bytes are PostgreSQL's ---------------------------------------------------------------
+
+
+def psql_copy(sql: str, timezone: str) -> bytes:
+    settings = connection.settings_dict
+    env = {
+        **os.environ,
+        "PGHOST": settings["HOST"] or "",
+        "PGPORT": str(settings["PORT"] or ""),
+        "PGUSER": settings["USER"] or "",
+        "PGPASSWORD": settings["PASSWORD"] or "",
+        "PGDATABASE": settings["NAME"],
+    }
+    for key, value in (settings.get("OPTIONS") or {}).items():
+        if key.startswith("ssl"):
+            env[f"PG{key.upper()}"] = str(value)
+    script = (
+        f"SET TimeZone TO '{timezone}';\nSET DateStyle TO 'ISO, MDY';\n"
+        f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER true);\n"
+    )
+    result = subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+        input=script.encode(),
+        capture_output=True,
+        env=env,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_csv_equals_psql_copy_output(awkward):
+    # COPY prints booleans as t/f; exports print true/false (DESIGN section 4), as ::text does.
+    columns = [f.column for f in Awkward._meta.concrete_fields]
+    sql = "SELECT {} FROM testapp_awkward ORDER BY id".format(
+        ", ".join(f"{c}::text AS {c}" if c == "flag" else c for c in columns)
+    )
+    ours = both_engines(sql, format="csv", timezone="America/St_Johns")
+    assert ours == psql_copy(sql, "America/St_Johns")
+    queryset = Awkward.objects.exclude(flag__isnull=False).order_by("id")
+    compiled_sql = str(queryset.query)  # no parameters in this query
+    assert both_engines(queryset, format="csv", timezone="UTC") == psql_copy(compiled_sql, "UTC")
+
+
+def test_awkward_text_survives_a_csv_reader_round_trip(awkward):
+    data = both_engines(Awkward.objects.order_by("id"), fields=["id", "text", "char"])
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    assert rows[0] == ["id", "text", "char"]
+    by_id = {int(row[0]): row[1:] for row in rows[1:]}
+    for obj in awkward:
+        assert by_id[obj.id] == [obj.text or "", obj.char]
+
+
+def test_values_are_rendered_by_postgresql(awkward):
+    data = both_engines(
+        Awkward.objects.filter(id=awkward[1].id),
+        fields=["flag", "amount", "moment", "numbers", "words", "data", "span"],
+        format="jsonl",
+        timezone="Asia/Tokyo",
+    )
+    row = json.loads(data)
+    assert row["flag"] is True
+    assert row["moment"] == "2021-03-28T10:30:15.123456+09:00"
+    assert row["words"] == ["a,b", 'c"d', "", AWKWARD_TEXTS[0]]
+    assert row["data"] == AWKWARD_TEXTS[0]
+    csv_row = both_engines(
+        Awkward.objects.filter(id=awkward[1].id),
+        fields=["flag", "amount", "moment", "numbers", "big"],
+        timezone="Asia/Tokyo",
+        header=False,
+    )
+    assert csv_row == (
+        b"true,12345678901234567890.0123456800,2021-03-28 10:30:15.123456+09,{},"
+        b"4611686018427387904\n"
+    )
+
+
+def test_formula_escaping_applies_to_text_columns_only(awkward):
+    data = both_engines(
+        Awkward.objects.order_by("id"), fields=["text", "small"], escape_formulas=True, header=False
+    )
+    lines = data.decode()
+    assert "'=1+2" in lines and "'-5" in lines and "'+x" in lines and "'@user" in lines
+    assert '"\'\tlead tab"' not in lines  # tab is no CSV special: unquoted
+    assert "'\tlead tab" in lines and '"\'\rcr"' in lines and '"\'\nlf"' in lines
+    assert "\n-1\n" not in lines and ",-1\n" in lines  # numbers untouched
+
+
+def test_choices_display_renders_labels(products):
+    data = both_engines(Product.objects.order_by("product_id")[:50], fields=["status"])
+    labelled = both_engines(
+        Product.objects.order_by("product_id")[:50], fields=["status"], choices_display=True
+    )
+    assert set(data.decode().split("\n")[1:-1]) <= {"active", "draft", "discontinued"}
+    assert set(labelled.decode().split("\n")[1:-1]) <= {"Active", "Draft", "Discontinued"}
+
+
+def test_default_time_zone_is_djangos(awkward, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    data = both_engines(Awkward.objects.filter(id=awkward[1].id), fields=["moment"])
+    assert data == b"moment\n2021-03-28 10:30:15.123456+09\n"
+
+
+def test_empty_exports(transactional_db):
+    assert both_engines(Awkward.objects.all(), fields=["id", "text"]) == b"id,text\n"
+    assert both_engines(Awkward.objects.none(), fields=["id"], format="json") == b"[\n]\n"
+    assert both_engines(Awkward.objects.all(), format="jsonl") == b""
+
+
+# --- offset / limit ----------------------------------------------------------------------------
+
+
+def test_offset_and_limit_reproduce_forward_and_fetch(products):
+    queryset = Product.objects.order_by("product_id")
+    export = prepare_export(
+        queryset, fields=["product_id"], options=ExportOptions(offset=500, limit=100, prefetch=7)
+    )
+    assert export.engine == "cursor"
+    stats = ExportStats()
+    data = run_export(export, stats)
+    page = asyncio.run(
+        fetch_page(queryset.values_list("product_id", flat=True), offset=500, count=100)
+    )
+    assert data.decode().split("\n")[1:-1] == [str(pk) for pk in page]
+    assert stats.rows == 100
+
+
+def test_copy_engine_refuses_offset_and_limit(products):
+    with pytest.raises(InvalidArgument, match="cursor engine"):
+        prepare_export(Product, options=ExportOptions(engine="copy", limit=5))
+
+
+def test_copy_stats_count_rows_exactly(products):
+    stats = ExportStats()
+    data = run_export(prepare_export(Product, fields=["description"]), stats)
+    assert stats.rows == 1000 and stats.bytes == len(data) and stats.finished is not None
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"fields": ["nope"]}, "has no field 'nope'"),
+        ({"fields": ["attributes__color"]}, "not a relation"),
+        ({"fields": ["category__products"]}, "many-valued"),
+        ({"fields": ['sku"; DROP TABLE product; --']}, "has no field"),
+        ({"options": ExportOptions(format="xml")}, "Unknown export format 'xml'"),
+        ({"options": ExportOptions(engine="fast")}, "Unknown engine 'fast'"),
+        ({"options": ExportOptions(limit=-1)}, "limit must be"),
+        ({"options": ExportOptions(offset=-1)}, "offset must be"),
+        ({"options": ExportOptions(prefetch=0)}, "prefetch must be"),
+        ({"options": ExportOptions(timezone="Mars/Base")}, "Unknown time zone"),
+        ({"options": ExportOptions(format="jsonl", bom=True)}, "only applies to csv"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(transactional_db, kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        prepare_export(Product, **kwargs)
+
+
+def test_sql_errors_are_raised_by_prepare_with_position(transactional_db):
+    with pytest.raises(QueryError, match=r"syntax error.*position"):
+        prepare_export("SELECT product_id FROM product WHERE")
+
+
+def test_non_postgresql_alias_is_refused(transactional_db):
+    with pytest.raises(ConfigurationError, match="sqlite"):
+        prepare_export("SELECT 1", using="sqlite")
+
+
+# --- header first, cleanup --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["copy", "cursor"])
+def test_header_comes_before_a_slow_query_and_aclose_cancels_it(transactional_db, engine):
+    export = prepare_export(
+        "SELECT pg_sleep(30) AS slept, 1 AS one",
+        options=ExportOptions(engine=engine, bom=True),
+    )
+
+    async def run() -> tuple[bytes, float]:
+        chunks = export.achunks()
+        started = time.monotonic()
+        first = await asyncio.wait_for(anext(chunks), timeout=5)
+        assert time.monotonic() - started < 2
+        second = asyncio.ensure_future(anext(chunks))
+        await asyncio.sleep(0.2)
+        second.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await second
+        closing = time.monotonic()
+        await chunks.aclose()
+        return first, time.monotonic() - closing
+
+    first, close_seconds = asyncio.run(run())
+    assert first == b"\xef\xbb\xbfslept,one\n"
+    assert close_seconds < 2
+    # The server-side query is gone too (the connection was closed, not left running).
+    deadline = time.monotonic() + 3
+    while sleeping_backends() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleeping_backends() == 0
+
+
+SLEEPING = (
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"
+)
+
+
+def sleeping_backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(SLEEPING)
+        return int(cursor.fetchone()[0])
+
+
+def test_awrite_to_is_atomic(products, tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"old")
+    export = prepare_export("SELECT product_id, 1 / (product_id - 700) FROM product ORDER BY 1")
+    with pytest.raises(QueryError, match="division by zero"):
+        asyncio.run(export.awrite_to(target, force=True))
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    good = prepare_export(Product, fields=["sku"])
+    with pytest.raises(InvalidArgument, match="already exists"):
+        asyncio.run(good.awrite_to(target))
+    stats = asyncio.run(good.awrite_to(target, force=True))
+    assert stats.rows == 1000 and target.read_bytes().startswith(b"sku\nSKU-")
