@@ -455,11 +455,14 @@ async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
 
     import asyncpg
 
+    # A savepoint: a failed EXPLAIN must not abort the export's transaction. (asyncpg's
+    # conn.transaction() refuses to nest in the Snapshot's manually started transaction.)
+    await conn.execute("SAVEPOINT cursor_stream_estimate")
     try:
-        # A savepoint: a failed EXPLAIN must not abort the export's transaction.
-        async with conn.transaction():
-            plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *compiled.params)
+        plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *compiled.params)
         rows = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
     except (asyncpg.PostgresError, ValueError, KeyError, IndexError, TypeError):
+        await conn.execute("ROLLBACK TO SAVEPOINT cursor_stream_estimate")
         return None
+    await conn.execute("RELEASE SAVEPOINT cursor_stream_estimate")
     return rows

@@ -100,7 +100,9 @@ class Command(AsyncCommand):
             help="Drop rows matching a field lookup. Repeatable.",
         )
         parser.add_argument(
-            "--order-by", help="Comma-separated field paths, '-' for descending (default: pk)."
+            "--order-by",
+            help="Comma-separated field paths, - for descending: --order-by=-price,pk "
+            "(default: pk).",
         )
         parser.add_argument(
             "--format", help="csv, tsv, jsonl, json or xlsx (default: from the output suffix)."
