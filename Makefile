@@ -47,6 +47,13 @@ serve: $(VENV)/.installed
 stop-db:
 	$(PYTHON) example_project/devdb.py stop --name demo
 
+ROWS ?= 1000000
+REPEAT ?= 3
+
+bench: $(VENV)/.installed
+	$(PY) example_project/devdb.py start --name demo >/dev/null
+	$(PY) benchmarks/run.py --rows $(ROWS) --repeat $(REPEAT)
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
