@@ -140,12 +140,14 @@ def report(
     startup = med(empty_name, 0) if empty_name in results else 0.0
     idle_rss = med(empty_name, 1) if empty_name in results else 0.0
     psql = {"csv": "psql \\copy csv", "json": "psql \\copy json rows"}
+    csv_mb = sizes.get("psql.csv", 0) / 1e6
     print(
-        f"\n{args.rows:,} products, median of {args.repeat}; CSV {sizes.get('psql.csv', 0) / 1e6:.0f}"
-        f" MB; start-up (empty export) {startup:.2f} s, {idle_rss:.0f} MB\n"
+        f"\n{args.rows:,} products, median of {args.repeat}; CSV {csv_mb:.0f} MB; "
+        f"start-up (empty export) {startup:.2f} s, {idle_rss:.0f} MB\n"
     )
     print(
-        "| command | wall s | export s | vs psql (wall) | vs psql (export) | peak RSS MB | +empty MB |"
+        "| command | wall s | export s | vs psql (wall) | vs psql (export) | peak RSS MB "
+        "| +empty MB |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name in results:
