@@ -30,6 +30,7 @@ _API = {
     "StreamTimeout": "exceptions",
     "ConnectionLost": "exceptions",
     "InvalidArgument": "exceptions",
+    "ExportsBusy": "exceptions",
 }
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLost",
     "CursorStreamError",
+    "ExportsBusy",
     "InvalidArgument",
     "QueryError",
     "Snapshot",
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
         ConnectError,
         ConnectionLost,
         CursorStreamError,
+        ExportsBusy,
         InvalidArgument,
         QueryError,
         StreamTimeout,

@@ -39,6 +39,10 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "IDLE_IN_TRANSACTION_SESSION_TIMEOUT": None,
         # Client-side deadline in seconds for one round trip to the server (None: no deadline).
         "COMMAND_TIMEOUT": None,
+        # Most export connections this process opens at once per database (None: no limit), and
+        # how long (seconds) an export waits for a free one before failing with ExportsBusy.
+        "MAX_CONNECTIONS": None,
+        "CONNECTION_WAIT": 10.0,
     }
 )
 
@@ -56,6 +60,8 @@ class StreamSettings:
     statement_timeout: int | None = None
     idle_in_transaction_session_timeout: int | None = None
     command_timeout: float | None = None
+    max_connections: int | None = None
+    connection_wait: float = 10.0
     unknown_keys: tuple[str, ...] = ()
 
 
@@ -98,6 +104,22 @@ def get_settings() -> StreamSettings:
             f"{SETTING_NAME}['CONNECT_KWARGS'] must be a dict of asyncpg.connect() arguments, "
             f"got {connect_kwargs!r}."
         )
+    max_connections = merged["MAX_CONNECTIONS"]
+    if max_connections is not None and (
+        not isinstance(max_connections, int)
+        or isinstance(max_connections, bool)
+        or max_connections < 1
+    ):
+        raise ConfigurationError(
+            f"{SETTING_NAME}['MAX_CONNECTIONS'] must be a positive integer or None, "
+            f"got {max_connections!r}."
+        )
+    connection_wait = merged["CONNECTION_WAIT"]
+    if not isinstance(connection_wait, (int, float)) or connection_wait < 0:
+        raise ConfigurationError(
+            f"{SETTING_NAME}['CONNECTION_WAIT'] must be a number of seconds >= 0, "
+            f"got {connection_wait!r}."
+        )
     return StreamSettings(
         database=str(merged["DATABASE"]),
         connect_kwargs=MappingProxyType(dict(connect_kwargs)),
@@ -108,6 +130,8 @@ def get_settings() -> StreamSettings:
         statement_timeout=merged["STATEMENT_TIMEOUT"],
         idle_in_transaction_session_timeout=merged["IDLE_IN_TRANSACTION_SESSION_TIMEOUT"],
         command_timeout=merged["COMMAND_TIMEOUT"],
+        max_connections=max_connections,
+        connection_wait=float(connection_wait),
         unknown_keys=tuple(sorted(set(raw) - set(DEFAULTS))),
     )
 

@@ -35,3 +35,7 @@ class ConnectionLost(QueryError):
 
 class InvalidArgument(CursorStreamError, ValueError):
     """An argument is out of range or of the wrong kind (a negative limit, prefetch 0, ...)."""
+
+
+class ExportsBusy(CursorStreamError):
+    """Every export connection allowed by ``CURSOR_STREAM['MAX_CONNECTIONS']`` is in use."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -30,11 +32,12 @@ from .connection import ConnectParams, connect, connect_params, quote_ident, res
 from .exceptions import (
     ConnectionLost,
     CursorStreamError,
+    ExportsBusy,
     InvalidArgument,
     QueryError,
     StreamTimeout,
 )
-from .sql import Column, CompiledQuery, compile_source
+from .sql import Column, CompiledQuery, compile_source, compile_sql
 
 T = TypeVar("T")
 
@@ -60,6 +63,8 @@ class StreamOptions:
     statement_timeout: int | None = None
     idle_in_transaction_session_timeout: int | None = None
     command_timeout: float | None = None
+    max_connections: int | None = None
+    connection_wait: float = 10.0
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> StreamOptions:
@@ -72,6 +77,8 @@ class StreamOptions:
             statement_timeout=conf.statement_timeout,
             idle_in_transaction_session_timeout=conf.idle_in_transaction_session_timeout,
             command_timeout=conf.command_timeout,
+            max_connections=conf.max_connections,
+            connection_wait=conf.connection_wait,
         )
         changes = {k: v for k, v in overrides.items() if v is not None}
         if "prefetch" in changes:
@@ -119,6 +126,10 @@ def translate_error(exc: BaseException, sql: str | None = None) -> CursorStreamE
         return StreamTimeout("No answer from the PostgreSQL server within the command timeout.")
     if isinstance(exc, (ConnectionError, OSError)):
         return ConnectionLost(f"Connection lost to the PostgreSQL server: {exc}")
+    if isinstance(exc, asyncpg.InternalClientError):
+        # asyncpg's protocol state machine gives up like this when the server ends the session
+        # in the middle of an operation (pg_terminate_backend arriving during a fetch).
+        return ConnectionLost(f"Connection lost to the PostgreSQL server ({exc})")
     if isinstance(exc, asyncpg.InterfaceError) and "connection" in str(exc).lower():
         return ConnectionLost(f"Connection lost to the PostgreSQL server: {exc}")
     if isinstance(exc, asyncpg.DataError):
@@ -158,11 +169,48 @@ def _translated(sql: str | None = None) -> Any:
         yield
     except CursorStreamError:
         raise
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+    except (
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+        OSError,
+        TimeoutError,
+    ) as exc:
         translated = translate_error(exc, sql)
         if translated is None:
             raise
         raise translated from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Connection limit
+
+_limiters: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_limiters_lock = threading.Lock()
+
+
+def _limiter(alias: str, limit: int) -> threading.BoundedSemaphore:
+    # Process-wide and thread-safe: under WSGI every response has its own event loop thread,
+    # so an asyncio.Semaphore (bound to one loop) could not count them all.
+    with _limiters_lock:
+        key = (alias, limit)
+        if key not in _limiters:
+            _limiters[key] = threading.BoundedSemaphore(limit)
+        return _limiters[key]
+
+
+async def _acquire_slot(
+    limiter: threading.BoundedSemaphore, alias: str, limit: int, wait: float
+) -> None:
+    deadline = time.monotonic() + wait
+    while not limiter.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise ExportsBusy(
+                f"All {limit} export connections to database {alias!r} are in use "
+                f"(CURSOR_STREAM['MAX_CONNECTIONS']); waited {wait:g} s. Try again later, or "
+                "raise the limit if the server has room."
+            )
+        await asyncio.sleep(0.02)
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,6 +232,7 @@ class Snapshot:
         # One asyncpg connection runs one operation at a time; several cursors of the same
         # snapshot may be consumed in turns, so every round trip takes this lock.
         self._lock = asyncio.Lock()
+        self._slot: threading.BoundedSemaphore | None = None
 
     @property
     def alias(self) -> str:
@@ -212,14 +261,28 @@ class Snapshot:
         """Connect and begin the transaction."""
         if self._conn is not None:
             return
-        conn = await connect(self.params, set_role=False)
+        limit = self.options.max_connections
+        if limit is not None and self._slot is None:
+            limiter = _limiter(self.alias, limit)
+            await _acquire_slot(limiter, self.alias, limit, self.options.connection_wait)
+            self._slot = limiter
         try:
-            with _translated():
-                await conn.execute(self._begin_sql(conn))
+            conn = await connect(self.params, set_role=False)
+            try:
+                with _translated():
+                    await conn.execute(self._begin_sql(conn))
+            except BaseException:
+                conn.terminate()
+                raise
         except BaseException:
-            conn.terminate()
+            self._release_slot()
             raise
         self._conn = conn
+
+    def _release_slot(self) -> None:
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.release()
 
     def _begin_sql(self, conn: asyncpg.Connection) -> str:
         opts = self.options
@@ -244,6 +307,7 @@ class Snapshot:
         """Close the connection; the server rolls the (read-only) transaction back at once."""
         conn, self._conn = self._conn, None
         if conn is None or conn.is_closed():
+            self._release_slot()
             return
         try:
             # A graceful close sends Terminate; if the server or network does not answer in
@@ -252,15 +316,23 @@ class Snapshot:
             # deadline, for its cancel request to reach the server, which a dead network path
             # never lets happen.
             await asyncio.wait_for(conn.close(), CLOSE_TIMEOUT)
-        except TimeoutError:
+        except Exception:
+            # Timed out, or the connection was already broken: dropping the socket is all that
+            # is left to do, and the server ends the session when it sees it go.
             conn.terminate()
         except BaseException:
             conn.terminate()
             raise
+        finally:
+            self._release_slot()
 
     # --- queries ------------------------------------------------------------------------------
     def compile(self, source: Any, params: Params = None) -> CompiledQuery:
         """Compile ``source`` for this snapshot's alias (sync; no I/O)."""
+        if isinstance(source, str):
+            # Raw SQL needs no Django compiler: a snapshot built from ConnectParams of a server
+            # that is not in DATABASES can still run it.
+            return compile_sql(source, params, using=self.alias)
         compiled = compile_source(source, params, using=self.alias)
         if compiled.alias != self.alias:
             raise CursorStreamError(

@@ -141,7 +141,7 @@ def run_with_backend(action: str, **options: Any) -> BaseException:
 
 def test_backend_terminated_mid_stream_is_connection_lost_and_next_export_works(products):
     exc = run_with_backend("terminate")
-    assert isinstance(exc, ConnectionLost)
+    assert isinstance(exc, ConnectionLost), repr(exc)
     assert str(exc).startswith("Connection lost to the PostgreSQL server")
     assert len(asyncio.run(cursor_stream.fetch_page(QUERY, count=5))) == 5
 
@@ -338,3 +338,101 @@ def test_startup_options_refused_by_pgbouncer_fail_fast_saying_what_to_change(pr
     assert "search_path" in message
     assert "ignore_startup_parameters" in message or "ALTER ROLE" in message
     assert "\n" not in message
+
+
+# 6. Server restart ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_server_restart_during_an_export_is_connection_lost_then_down_names_host_and_port():
+    import devdb
+    from cursor_stream.connection import params_from_settings_dict
+
+    cluster = devdb.Cluster("restart")
+    try:
+        url = cluster.start()
+        params = params_from_settings_dict(
+            devdb.database_settings(url), alias="restart", timezone_name="UTC"
+        )
+
+        async def run() -> BaseException:
+            async with Snapshot(params, StreamOptions(prefetch=1)) as snap:
+                try:
+                    async for _batch in snap.batches("SELECT generate_series(1, 100000)"):
+                        # Fast shutdown terminates every backend, as a restart does.
+                        await asyncio.to_thread(cluster.stop)
+                except Exception as exc:
+                    return exc
+            raise AssertionError("the export survived a server shutdown")
+
+        exc = asyncio.run(run())
+        assert isinstance(exc, ConnectionLost), exc
+        with pytest.raises(ConnectError) as info:
+            asyncio.run(Snapshot(params).open())
+        port = params.port[0]  # type: ignore[index]
+        assert f"127.0.0.1:{port}" in str(info.value)
+        cluster.start()
+        assert asyncio.run(cursor_stream.fetch_page("SELECT 1", count=1)) is not None
+
+        async def after_restart() -> int:
+            async with Snapshot(params) as snap:
+                return len([r async for r in snap.rows("SELECT generate_series(1, 10)")])
+
+        assert asyncio.run(after_restart()) == 10
+    finally:
+        cluster.stop()
+
+
+# 10. Connection limit (engine level; the HTTP suite checks the 503) -----------------------------
+
+
+def test_concurrent_exports_never_exceed_max_connections(products):
+    from cursor_stream.exceptions import ExportsBusy
+
+    django_pid = the_django_backend_pid()
+
+    async def run() -> tuple[int, list[Any]]:
+        peak = 0
+        baseline = {pid for pid, _ in await busy_backends(set())} | django_pid
+
+        async def watch(stop: asyncio.Event) -> None:
+            nonlocal peak
+            while not stop.is_set():
+                rows = await admin_execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                    "AND NOT (pid = ANY($1::int[]))",
+                    list(baseline),
+                )
+                peak = max(peak, rows[0][0])
+                await asyncio.sleep(0.01)
+
+        async def export(slow: bool) -> Any:
+            try:
+                rows = []
+                async for row in cursor_stream.stream(QUERY, prefetch=100):
+                    rows.append(row)
+                    if slow and len(rows) % 100 == 0:
+                        await asyncio.sleep(0.05)
+                return len(rows)
+            except ExportsBusy as exc:
+                return exc
+
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch(stop))
+        with override_settings(CURSOR_STREAM={"MAX_CONNECTIONS": 3, "CONNECTION_WAIT": 30}):
+            patient = await asyncio.gather(*(export(True) for _ in range(8)))
+        with override_settings(CURSOR_STREAM={"MAX_CONNECTIONS": 2, "CONNECTION_WAIT": 0.05}):
+            impatient = await asyncio.gather(*(export(True) for _ in range(6)))
+        stop.set()
+        await watcher
+        return peak, [patient, impatient]
+
+    peak, (patient, impatient) = asyncio.run(run())
+    assert patient == [products] * 8
+    busy = [r for r in impatient if not isinstance(r, int)]
+    assert busy and all(
+        "export connections to database 'default' are in use" in str(e) for e in busy
+    )
+    assert all(r == products for r in impatient if isinstance(r, int))
+    assert 1 <= peak <= 3
