@@ -150,6 +150,8 @@ BAD_INPUT = [
     (["catalog.Product", "--order-by", "price;--"], "has no field 'price;--'"),
     (["catalog.Product", "--format", "xml"], "Unknown export format 'xml'"),
     (["catalog.Product", "-o", "OUT/x.txt"], "Cannot tell the format"),
+    (["catalog.Product", "--format", "xlsx"], "xlsx format is not available"),
+    (["catalog.Product", "-o", "OUT/x.xlsx"], "xlsx format is not available"),
     (["--sql", "SELECT product_id FROM product WHERE"], "syntax error.*position"),
     (["catalog.Product", "-o", "OUT/missing/x.csv"], "does not exist"),
     (["catalog.Product", "--limit", "-1"], "--limit must be an integer >= 0"),

@@ -28,12 +28,19 @@ __all__ = [
     "registry",
 ]
 
-#: Short name -> format class. ``xlsx`` is registered lazily (it needs an optional extra).
+#: Short name -> format class.
 registry: dict[str, type[Format]] = {
     cls.name: cls for cls in (CsvFormat, TsvFormat, JsonLinesFormat, JsonFormat)
 }
 
-_LAZY = {"xlsx": "cursor_stream.encoders.xlsx.XlsxFormat"}
+#: Formats that are known but not available, with the reason.
+_UNAVAILABLE = {
+    "xlsx": (
+        "The xlsx format is not available in this version of cursor_stream (it is planned as "
+        "the optional extra django-cursor-stream[xlsx], with a constant-memory writer). Export "
+        "csv instead, with a byte order mark (--bom, bom=True) so that Excel reads UTF-8."
+    )
+}
 
 
 def register(cls: type[Format]) -> type[Format]:
@@ -58,9 +65,11 @@ def get_format(name_or_path: str | type[Format]) -> type[Format]:
     key = name_or_path.lower()
     if key in registry:
         return registry[key]
-    dotted = _LAZY.get(key, name_or_path if "." in name_or_path else None)
+    if key in _UNAVAILABLE:
+        raise InvalidArgument(_UNAVAILABLE[key])
+    dotted = name_or_path if "." in name_or_path else None
     if dotted is None:
-        known = ", ".join(sorted({*registry, *_LAZY}))
+        known = ", ".join(sorted(registry))
         raise InvalidArgument(
             f"Unknown export format {name_or_path!r}; use one of {known}, or the dotted path of "
             "a Format subclass."
@@ -86,9 +95,10 @@ def format_for_path(path: str) -> tuple[type[Format] | None, bool]:
     gzipped = name.endswith(".gz")
     if gzipped:
         name = name[:-3]
-    extensions = {cls.extension: cls for cls in registry.values()}
-    extensions.setdefault("xlsx", Format)  # resolved through get_format("xlsx") by the caller
-    for extension, cls in extensions.items():
+    for cls in registry.values():
+        if name.endswith("." + cls.extension):
+            return cls, gzipped
+    for extension in _UNAVAILABLE:
         if name.endswith("." + extension):
-            return (get_format("xlsx") if extension == "xlsx" else cls), gzipped
+            return get_format(extension), gzipped  # raises, saying why
     return None, gzipped

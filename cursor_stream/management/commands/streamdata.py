@@ -105,7 +105,7 @@ class Command(AsyncCommand):
             "(default: pk).",
         )
         parser.add_argument(
-            "--format", help="csv, tsv, jsonl, json or xlsx (default: from the output suffix)."
+            "--format", help="csv, tsv, jsonl or json (default: from the output suffix)."
         )
         parser.add_argument(
             "-o", "--output", default="-", help="Output file, or - for stdout (default)."
@@ -158,7 +158,7 @@ class Command(AsyncCommand):
                 if implied is None:
                     raise CommandError(
                         f"Cannot tell the format from the output name {path!r}; pass --format "
-                        "csv, tsv, jsonl, json or xlsx, or use one of those suffixes."
+                        "csv, tsv, jsonl or json, or use one of those suffixes (.gz for gzip)."
                     )
                 fmt = implied
             check_target(path, force=options["force"])
