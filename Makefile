@@ -42,7 +42,9 @@ test: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) shell -c "from django.contrib.auth.models import User; User.objects.filter(username='admin').exists() or User.objects.create_superuser('admin', 'admin@example.com', 'admin')"
-	cd example_project && $(BIN)/uvicorn example_project.asgi:application --host 127.0.0.1 --port 8000
+	$(MANAGE) shell -c "import sys; from catalog.models import Product; sys.exit(0 if Product.objects.exists() else 1)" || $(MANAGE) seed_products --count $(COUNT)
+	@echo "Admin: http://127.0.0.1:8000/admin/ (user admin, password admin): Products, then Export"
+	cd example_project && $(BIN)/uvicorn example_project.asgi:application --host 127.0.0.1 --port 8000 --no-access-log
 
 stop-db:
 	$(PYTHON) example_project/devdb.py stop --name demo

@@ -1,0 +1,120 @@
+"""The admin export in a real browser: Playwright driving Debian's chromium against live_server.
+
+Skipped when playwright or a ``chromium`` binary is missing (CI installs both; never run
+``playwright install``: the system chromium is used).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from catalog.models import Product
+
+pytestmark = [pytest.mark.slow, pytest.mark.urls("tests.http_urls")]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop running in this thread, which makes Django
+    # refuse the test's own (truly synchronous) ORM calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_live_server_sessions(
+    django_db_setup: None, django_db_blocker: Any, live_server: Any
+) -> Iterator[None]:
+    """After this module, end the ORM sessions live_server's threads left on the test database.
+
+    A thread of the (session-scoped) live server keeps its connection open, and the test
+    database then cannot be dropped at the end of the run.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+        )
+
+
+def _login(browser: Any, live_server: Any, username: str) -> Any:
+    page = browser.new_page(accept_downloads=True)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def _csv_rows(download: Any) -> list[list[str]]:
+    with open(download.path(), encoding="utf-8", newline="") as handle:
+        return list(csv.reader(io.StringIO(handle.read())))
+
+
+def test_admin_exports_in_a_browser(browser: Any, live_server: Any, products: int) -> None:
+    User.objects.create_superuser("root", "root@example.com", "pw")
+    expected = Product.objects.filter(status="active", in_stock=True).count()
+    page = _login(browser, live_server, "root")
+
+    # Filter the changelist, select all across, run the CSV action.
+    page.goto(f"{live_server.url}/admin/catalog/product/?status__exact=active")
+    page.click("#changelist-filter a[href*='in_stock__exact=1']")
+    page.wait_for_url("**in_stock__exact=1**")
+    page.check("#action-toggle")
+    page.click(".actions .question a")  # "Select all N products"
+    page.select_option("select[name=action]", "export_as_csv")
+    with page.expect_download() as info:
+        page.click("button[name=index]")
+    download = info.value
+    assert download.suggested_filename.startswith("products-")
+    rows = _csv_rows(download)
+    assert len(rows) == expected + 1
+    assert {row[6] for row in rows[1:]} == {"Active"}
+
+    # The Export button: the chooser keeps the filters, Download streams every matching row.
+    page.click("a.cursor-stream-export")
+    page.wait_for_url("**/export/**")
+    page.check("input[name=format][value=jsonl]")
+    with page.expect_download() as info:
+        page.click("input[name=_export]")
+    download = info.value
+    assert download.suggested_filename.endswith(".jsonl")
+    with open(download.path(), encoding="utf-8") as handle:
+        assert len(handle.read().splitlines()) == expected
+    page.close()
+
+
+def test_user_without_permission_sees_no_export_controls(
+    browser: Any, live_server: Any, products: int
+) -> None:
+    user = User.objects.create_user("viewer", "viewer@example.com", "pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_product"))
+    page = _login(browser, live_server, "viewer")
+    page.goto(f"{live_server.url}/strict-admin/catalog/product/")
+    assert page.locator("#result_list").count() == 1
+    assert page.locator("a.cursor-stream-export").count() == 0
+    assert page.locator("option[value^=export_as_]").count() == 0
+    page.close()
