@@ -112,7 +112,11 @@ class ConnectParams:
             kwargs["target_session_attrs"] = self.target_session_attrs
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
-        kwargs.update(self.extra)
+        extra = dict(self.extra)
+        # CONNECT_KWARGS["server_settings"] adds to the settings derived from DATABASES (time
+        # zone, application_name, options) rather than replacing them.
+        kwargs["server_settings"].update(extra.pop("server_settings", None) or {})
+        kwargs.update(extra)
         return kwargs
 
     def address(self) -> str:

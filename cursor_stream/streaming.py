@@ -182,6 +182,15 @@ def _translated(sql: str | None = None) -> Any:
         raise translated from exc
 
 
+def _is_cancelling(conn: asyncpg.Connection) -> bool:
+    """Return True while asyncpg is cancelling an interrupted operation on ``conn``."""
+    probe = getattr(getattr(conn, "_protocol", None), "_is_cancelling", None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except Exception:
+        return False
+
+
 # --------------------------------------------------------------------------------------------
 # Connection limit
 
@@ -279,6 +288,16 @@ class Snapshot:
             raise
         self._conn = conn
 
+    def abort(self, conn: asyncpg.Connection | None = None) -> None:
+        """Drop the connection at once (no round trip); the server rolls back when it notices."""
+        conn = conn or self._conn
+        self._conn = None
+        try:
+            if conn is not None:
+                conn.terminate()
+        finally:
+            self._release_slot()
+
     def _release_slot(self) -> None:
         slot, self._slot = self._slot, None
         if slot is not None:
@@ -308,6 +327,12 @@ class Snapshot:
         conn, self._conn = self._conn, None
         if conn is None or conn.is_closed():
             self._release_slot()
+            return
+        if self._lock.locked() or _is_cancelling(conn):
+            # An operation was interrupted (the consumer went away mid-fetch or mid-COPY): a
+            # polite close would first wait for the server to acknowledge the cancel and drain
+            # what it already sent. Dropping the socket ends the session at once.
+            self.abort(conn)
             return
         try:
             # A graceful close sends Terminate; if the server or network does not answer in
