@@ -35,7 +35,7 @@ from .render import (
 )
 from .sinks import AtomicFile
 from .sql import Column, CompiledQuery, compile_source
-from .streaming import CLOSE_TIMEOUT, Params, Snapshot, StreamOptions, _translated
+from .streaming import Params, Snapshot, StreamOptions, _translated
 
 __all__ = [
     "ENGINES",
@@ -326,7 +326,7 @@ class PreparedExport:
                 yield head
             if self.engine == "copy":
                 status: list[str] = []
-                body = _copy_chunks(conn, rendered, encoder, status)
+                body = _copy_chunks(snap, rendered, encoder, status)
                 async with contextlib.aclosing(body) as chunks:
                     async for chunk in chunks:
                         stats.rows += encoder.count_rows(chunk)
@@ -398,7 +398,7 @@ async def _inline_params(conn: Any, compiled: CompiledQuery) -> str:
 
 
 async def _copy_chunks(
-    conn: Any, compiled: CompiledQuery, encoder: Format, status: list[str]
+    snap: Snapshot, compiled: CompiledQuery, encoder: Format, status: list[str]
 ) -> AsyncGenerator[bytes, None]:
     """Yield the output of ``COPY (query) TO STDOUT`` as it arrives, transformed by ``encoder``.
 
@@ -406,6 +406,7 @@ async def _copy_chunks(
     generator, and applies back-pressure: while the queue is full the callback waits, asyncpg
     stops reading the socket and the server stops sending.
     """
+    conn = snap.connection
     sql = await _inline_params(conn, compiled)
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
 
@@ -440,13 +441,21 @@ async def _copy_chunks(
             return
     finally:
         if not task.done():
-            # The consumer stopped early or we are cancelled: cancel the COPY. asyncpg sends
-            # the server a cancel request; the Snapshot then closes the connection anyway.
+            # The consumer stopped early or we are cancelled mid-COPY. A polite cancel would
+            # wait for the server, which may be blocked writing to a socket nobody reads, to
+            # acknowledge it and drain what it already sent: a second or more. The connection
+            # is single-use, so drop it: the server ends the session at once. The task then
+            # ends with a connection error, retrieved by the callback so asyncio does not log it.
+            task.add_done_callback(_retrieve)
+            snap.abort()
             task.cancel()
-            with contextlib.suppress(BaseException):
-                await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
-        if task.done() and not task.cancelled():
+        elif not task.cancelled():
             task.exception()  # retrieved, so asyncio does not log it as never retrieved
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
