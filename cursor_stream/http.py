@@ -257,23 +257,26 @@ class ThreadedChunks:
         ready.wait()
 
     def _run(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
-        try:
-            self._loop = loop
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
             self._space = asyncio.Event()
-            self._task = loop.create_task(self._pump())
+            self._task = asyncio.current_task()  # type: ignore[assignment]
             ready.set()
-            loop.run_until_complete(self._task)
+            await self._pump()
+
+        # asyncio.Runner, like asyncio.run(), cancels and awaits whatever tasks the export left
+        # behind and finalises async generators before closing the loop; a bare loop.close()
+        # would leave them pending ("Task was destroyed but it is pending").
+        try:
+            with asyncio.Runner() as runner:
+                runner.run(main())
         except BaseException:  # cancelled by close(): the queue already has its sentinel
             pass
         finally:
             if not self._sentinel_sent:
-                # Cancelled before the pump even started: still wake a waiting consumer.
+                # Ended before the pump even started: still wake a waiting consumer.
                 self._force_put(_DONE)
             ready.set()
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
 
     async def _pump(self) -> None:
         outcome: Any = _DONE
