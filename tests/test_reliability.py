@@ -4,6 +4,11 @@ consistent snapshot, or fails loudly with a typed error, and the server is left 
 from __future__ import annotations
 
 import asyncio
+import random
+import resource
+import signal
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -437,3 +442,114 @@ def test_concurrent_exports_never_exceed_max_connections(products):
     )
     assert all(r == products for r in impatient if isinstance(r, int))
     assert peak == 3  # the limit is reached, never exceeded
+
+
+# 7, 8. The command line: sink failures and signals -------------------------------------------
+
+LONG_SQL = "SELECT g AS n, md5(g::text) AS pad FROM generate_series(1, 400000) AS g"
+
+
+def streamdata_process(
+    *args: str, app: str, preexec: Any = None, stdout: Any = subprocess.PIPE
+) -> subprocess.Popen[bytes]:
+    from tests.test_streamdata import ROOT, child_env
+
+    env = child_env()
+    env["DATABASE_URL"] += ("&" if "?" in env["DATABASE_URL"] else "?") + f"application_name={app}"
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "example_project" / "manage.py"), "streamdata", *args],
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
+    )
+
+
+def backends_of(app: str) -> list[str]:
+    rows = asyncio.run(
+        admin_execute(
+            "SELECT coalesce(state, '') AS state FROM pg_stat_activity WHERE application_name = $1",
+            app,
+        )
+    )
+    return [r["state"] for r in rows]
+
+
+def assert_released(app: str, within: float = 1.0) -> None:
+    deadline = time.monotonic() + within
+    while backends_of(app):
+        assert time.monotonic() < deadline, f"{app}: backends left {backends_of(app)}"
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_disk_full_exits_1_with_one_line_and_leaves_no_file(products, tmp_path):
+    def small_disk() -> None:
+        # A 64 KiB file size limit: writes beyond it fail with EFBIG, as on a full disk.
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    target = tmp_path / "out.csv"
+    proc = streamdata_process(
+        "--sql", LONG_SQL, "-o", str(target), app="cs-disk-full", preexec=small_disk
+    )
+    _out, err = proc.communicate(timeout=60)
+    text = err.decode()
+    assert proc.returncode == 1, text
+    assert text.startswith("CommandError: Could not write") and "File too large" in text
+    assert text.count("\n") == 1 and "Traceback" not in text
+    assert list(tmp_path.iterdir()) == []
+    assert_released("cs-disk-full")
+
+
+@pytest.mark.slow
+def test_broken_pipe_on_stdout_stops_quietly_and_releases_the_server(products):
+    proc = streamdata_process("--sql", LONG_SQL, "-o", "-", app="cs-broken-pipe")
+    assert proc.stdout is not None
+    head = proc.stdout.read(100)  # `| head -c 100`
+    proc.stdout.close()
+    _out, err = proc.communicate(timeout=60)
+    text = err.decode()
+    assert head.startswith(b"n,pad\n1,")
+    assert proc.returncode == 141, text
+    assert "broken pipe" in text and text.count("\n") == 1 and "Traceback" not in text
+    assert "Exception ignored" not in text
+    assert_released("cs-broken-pipe")
+
+
+@pytest.mark.slow
+def test_sigint_and_sigterm_at_random_points_never_leave_a_partial_file_or_a_backend(
+    products, tmp_path
+):
+    rng = random.Random(20261124)
+    outcomes = []
+    for attempt in range(20):
+        signum = signal.SIGINT if attempt % 2 == 0 else signal.SIGTERM
+        delay = rng.uniform(0.0, 2.5)  # start-up (~0.7 s), connect, header, rows, rename
+        engine = "copy" if attempt % 4 < 2 else "cursor"
+        target = tmp_path / f"run{attempt}.csv"
+        app = f"cs-signal-{attempt}"
+        proc = streamdata_process("--sql", LONG_SQL, "-o", str(target), "--engine", engine, app=app)
+        time.sleep(delay)
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=30)
+        exited = time.monotonic() - sent
+        text = err.decode()
+        code = proc.returncode
+        expected = {signal.SIGINT: (130, -2), signal.SIGTERM: (143, -15)}[signum]
+        if code == 0:
+            # The signal came after the export finished: the file is complete.
+            assert target.read_bytes().count(b"\n") == 400_001
+        else:
+            assert code in expected, (attempt, delay, code, text)
+            assert not target.exists(), (attempt, delay)
+            if code > 0:
+                assert "Interrupted" in text and "Traceback" not in text, text
+        assert exited < 1.0 + (0 if code else 5), (attempt, exited)
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+        assert leftovers == [], (attempt, leftovers)
+        assert_released(app)
+        outcomes.append(code)
+    # The random points covered interrupts during the export, not only before or after it.
+    assert sum(code in (130, 143) for code in outcomes) >= 5, outcomes

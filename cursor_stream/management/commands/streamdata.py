@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import os
 import time
 from dataclasses import dataclass
 from typing import IO, Any
@@ -273,14 +274,23 @@ class Command(AsyncCommand):
 
     async def _to_file(self, plan: Plan, stats: ExportStats, progress: Progress | None) -> None:
         assert plan.path is not None
-        with AtomicFile(plan.path, force=plan.force, gzipped=plan.gzipped) as out:
-            chunks = plan.export.achunks(stats=stats, estimate=progress is not None)
-            async with contextlib.aclosing(chunks) as stream:
-                async for chunk in stream:
-                    out.write(chunk)
-                    if progress is not None:
-                        progress.update()
-            out.commit()
+        try:
+            with AtomicFile(plan.path, force=plan.force, gzipped=plan.gzipped) as out:
+                chunks = plan.export.achunks(stats=stats, estimate=progress is not None)
+                async with contextlib.aclosing(chunks) as stream:
+                    async for chunk in stream:
+                        out.write(chunk)
+                        if progress is not None:
+                            progress.update()
+                out.commit()
+        except OSError as exc:
+            # Disk full, file too large, permissions changed under us: the temporary file is
+            # gone (AtomicFile), the export's connection closed (aclosing), the target untouched.
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise CommandError(
+                f"Could not write {str(plan.path)!r}: {reason}. Nothing was written there; free "
+                "some space or choose another -o path."
+            ) from None
 
     async def _to_stdout(self, plan: Plan, stats: ExportStats) -> None:
         stream = self.stdout._out
@@ -301,15 +311,28 @@ class Command(AsyncCommand):
             writer = _TextWriter(stream, decoder)
         chunks = plan.export.achunks(stats=stats)
         try:
-            async with contextlib.aclosing(chunks) as source:
-                async for chunk in source:
-                    writer.write(chunk)
-        finally:
-            if isinstance(writer, (GzipStream, _TextWriter)):
-                writer.close()
-            else:
-                with contextlib.suppress(BrokenPipeError, ValueError):
-                    buffer.flush()  # type: ignore[union-attr]
+            try:
+                async with contextlib.aclosing(chunks) as source:
+                    async for chunk in source:
+                        writer.write(chunk)
+            finally:
+                if isinstance(writer, (GzipStream, _TextWriter)):
+                    writer.close()
+                else:
+                    with contextlib.suppress(ValueError):
+                        buffer.flush()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop like Unix tools do. The export's connection
+            # is closed by aclosing(); point stdout at /dev/null so that the interpreter's own
+            # flush at exit does not report the broken pipe a second time.
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            raise CommandError(
+                "stdout was closed by the reader (broken pipe); the export stopped.",
+                returncode=141,
+            ) from None
 
 
 class _TextWriter:
