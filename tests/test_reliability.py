@@ -4,7 +4,9 @@ consistent snapshot, or fails loudly with a typed error, and the server is left 
 from __future__ import annotations
 
 import asyncio
+import io
 import random
+import re
 import resource
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import time
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
@@ -553,3 +556,130 @@ def test_sigint_and_sigterm_at_random_points_never_leave_a_partial_file_or_a_bac
         outcomes.append(code)
     # The random points covered interrupts during the export, not only before or after it.
     assert sum(code in (130, 143) for code in outcomes) >= 5, outcomes
+
+
+# 12. Hostile input: formula escaping and field names -----------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=20,
+) | st.sampled_from(["=SUM(A1:A9)", "+1", "-1", "@cmd", "\t=x", "\r\n", "'=already", "", '"'])
+
+
+def export_bytes(source: Any, params: Any = None, **options: Any) -> bytes:
+    from cursor_stream.export import ExportOptions, prepare_export
+
+    prepared = prepare_export(source, params, options=ExportOptions(**options))
+
+    async def run() -> bytes:
+        return b"".join([chunk async for chunk in prepared.achunks()])
+
+    return asyncio.run(run())
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(cell_text, min_size=1, max_size=3))
+def test_formula_escaping_reads_back_exactly_on_both_engines(values):
+    import csv
+    import io
+
+    columns = ", ".join(f"%s::text AS c{i}" for i in range(len(values)))
+    sql = f"SELECT {columns}"
+    outputs = {
+        engine: export_bytes(sql, values, engine=engine, escape_formulas=True, format="csv")
+        for engine in ("copy", "cursor")
+    }
+    assert outputs["copy"] == outputs["cursor"]
+    rows = list(csv.reader(io.StringIO(outputs["copy"].decode("utf-8"), newline="")))
+    expected = ["'" + v if v.startswith(FORMULA_START) else v for v in values]
+    assert rows == [[f"c{i}" for i in range(len(values))], expected]
+
+
+IDENTIFIER_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(__[A-Za-z_][A-Za-z0-9_]*)*")
+hostile_names = st.lists(
+    st.sampled_from([*"abcdeiprstuoy_nm_ \"';-()=*/\\\n\t\x00é", "__", "id", "product"]),
+    max_size=12,
+).map("".join) | st.sampled_from(
+    [
+        "product_name",
+        "category__name",
+        "category__products",
+        "attributes__color",
+        "attributes__x') OR 1=1--",
+        'product_name"); DROP TABLE product; --',
+        'product_name COLLATE "C"',
+        "product_id; SELECT pg_sleep(10)",
+        "?",
+        "-product_id",
+        "pk",
+        "category_id",
+        "category__name__startswith",
+        "product_name\x00",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=hostile_names)
+def test_only_declared_field_paths_are_ever_accepted(name):
+    """Field names, orderings and filter keys: anything that is not a path of declared model
+    fields is refused with InvalidArgument before any SQL is built."""
+    from cursor_stream.exceptions import InvalidArgument
+    from cursor_stream.fields import parse_filter, validate_fields, validate_order_by
+
+    for check in (
+        lambda: validate_fields(Product, [name]),
+        lambda: validate_order_by(Product, [name]),
+        lambda: parse_filter(Product, f"{name}=1"),
+    ):
+        try:
+            check()
+        except InvalidArgument as exc:
+            assert "\n" not in str(exc) or "\n" in name
+            continue
+        bare = name[1:] if name.startswith("-") else name
+        assert IDENTIFIER_PATH.fullmatch(bare), f"accepted {name!r}"
+        first = bare.split("__")[0]
+        assert first in {f.name for f in Product._meta.get_fields()} | {
+            f.attname for f in Product._meta.concrete_fields
+        } | {"pk"}, f"accepted {name!r}"
+
+
+@pytest.mark.parametrize(
+    "vector",
+    [
+        # CVE-2021-35042: QuerySet.order_by() with unchecked input.
+        'product_name"); DROP TABLE product; --',
+        'product_name COLLATE "C"',
+        "(SELECT 1)",
+        # CVE-2022-28346/28347, CVE-2024-42005: column aliases and JSON keys from user input.
+        "attributes__a') OR 1=1 --",
+        "attributes__color",
+        'product_id"; SELECT pg_sleep(5); --',
+        "category__name;",
+    ],
+)
+def test_known_sql_injection_vectors_never_reach_sql(products, tmp_path, vector):
+    target = tmp_path / "x.csv"
+    for args in (
+        ["--fields", vector],
+        [f"--order-by={vector}"],
+        ["--filter", f"{vector}=1"],
+        ["--exclude", f"{vector}=1"],
+    ):
+        with pytest.raises(CommandError) as info:
+            call_command(
+                "streamdata",
+                "catalog.Product",
+                "-o",
+                str(target),
+                *args,
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
+        assert repr(vector)[1:-1] in str(info.value) or vector in str(info.value)
+        assert not target.exists()
+    assert Product.objects.count() == products
