@@ -683,3 +683,82 @@ def test_known_sql_injection_vectors_never_reach_sql(products, tmp_path, vector)
         assert repr(vector)[1:-1] in str(info.value) or vector in str(info.value)
         assert not target.exists()
     assert Product.objects.count() == products
+
+
+# 13. Secrets -------------------------------------------------------------------------------------
+
+SECRET = "Zq9-not-the-password-S3cret"
+
+
+def url_with(**changes: str) -> str:
+    import urllib.parse
+
+    from tests.test_streamdata import child_env
+
+    url = urllib.parse.urlsplit(child_env()["DATABASE_URL"])
+    netloc = url.netloc
+    if "password" in changes:
+        user = urllib.parse.unquote(url.username or "")
+        netloc = (
+            f"{user}:{urllib.parse.quote(changes['password'], safe='')}@{url.hostname}:{url.port}"
+        )
+    if "port" in changes:
+        netloc = netloc.rsplit(":", 1)[0] + f":{changes['port']}"
+    return urllib.parse.urlunsplit(url._replace(netloc=netloc, query=changes.get("query", "")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case",
+    ["wrong password", "unreachable host", "bad CA file"],
+)
+def test_no_password_in_any_output_or_report(products, tmp_path, case, caplog):
+    from django.views.debug import ExceptionReporter
+
+    import devdb
+    from cursor_stream.connection import params_from_settings_dict
+    from tests.test_streamdata import ROOT, child_env
+
+    if case == "wrong password":
+        url = url_with(password=SECRET)
+    elif case == "unreachable host":
+        url = url_with(password=SECRET, port=str(faults.free_port()))
+    else:
+        url = url_with(
+            password=SECRET, query=f"sslmode=verify-full&sslrootcert={tmp_path / 'no-ca.crt'}"
+        )
+    env = {**child_env(), "DATABASE_URL": url}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "example_project" / "manage.py"),
+            "streamdata",
+            "catalog.Product",
+            "-o",
+            str(tmp_path / "out.csv"),
+        ],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert err.startswith("CommandError: Could not connect to PostgreSQL") and err.count("\n") == 1
+    assert SECRET not in out + err
+    assert not (tmp_path / "out.csv").exists()
+
+    # In process: repr of every configuration object, the logs, and Django's error report.
+    params = params_from_settings_dict(devdb.database_settings(url), alias="default")
+    assert SECRET not in repr(params)
+    assert SECRET not in repr(Snapshot(params))
+    caplog.set_level("DEBUG")
+    try:
+        asyncio.run(Snapshot(params, StreamOptions()).open())
+    except ConnectError:
+        info = sys.exc_info()
+    else:
+        raise AssertionError("connected with a wrong password")
+    report = ExceptionReporter(None, *info).get_traceback_text()
+    assert "Could not connect to PostgreSQL" in report
+    assert SECRET not in report
+    assert SECRET not in caplog.text
