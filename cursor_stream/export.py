@@ -421,6 +421,7 @@ async def _copy_chunks(
             return result
 
     task = asyncio.ensure_future(run())
+    getter: asyncio.Future[bytes] | None = None
     try:
         while True:
             getter = asyncio.ensure_future(queue.get())
@@ -440,6 +441,8 @@ async def _copy_chunks(
             status.append(task.result())
             return
     finally:
+        if getter is not None and not getter.done():
+            getter.cancel()  # a stray Queue.get() would otherwise wait until garbage collection
         if not task.done():
             # The consumer stopped early or we are cancelled mid-COPY. A polite cancel would
             # wait for the server, which may be blocked writing to a socket nobody reads, to
