@@ -35,7 +35,7 @@ from .render import (
 )
 from .sinks import AtomicFile
 from .sql import Column, CompiledQuery, compile_source
-from .streaming import Params, Snapshot, StreamOptions, _translated
+from .streaming import ConnectionSlot, Params, Snapshot, StreamOptions, _translated
 
 __all__ = [
     "ENGINES",
@@ -159,8 +159,11 @@ def _queryset_for_export(source: Any, fields: Sequence[str] | None) -> tuple[Any
 def _describe_in_thread(compiled: CompiledQuery, params: ConnectParams) -> list[Column]:
     """Return the result columns of raw SQL, asked of the server from sync code."""
 
+    # The export's own options: this short connection counts against MAX_CONNECTIONS too.
+    options = StreamOptions.from_settings()
+
     async def describe() -> list[Column]:
-        async with Snapshot(params) as snap:
+        async with Snapshot(params, options) as snap:
             return await snap.columns(compiled)
 
     result: list[list[Column]] = []
@@ -283,24 +286,31 @@ class PreparedExport:
         return f"{stem}.{self.format.extension}"
 
     async def achunks(
-        self, *, stats: ExportStats | None = None, estimate: bool = False
+        self,
+        *,
+        stats: ExportStats | None = None,
+        estimate: bool = False,
+        slot: ConnectionSlot | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """Yield the export's bytes: the header first, before any row is fetched, then the rows.
 
         The connection is closed in ``finally`` however the consumer stops (end, ``aclose()``,
         cancellation); drive this under ``contextlib.aclosing()``. ``stats`` (rows, bytes, the
-        planner's row estimate when ``estimate``) is updated as chunks are yielded.
+        planner's row estimate when ``estimate``) is updated as chunks are yielded. ``slot`` is
+        a connection place reserved with :func:`~cursor_stream.streaming.reserve_slot`.
         """
         stats = stats if stats is not None else ExportStats()
         encoder = self.format(self.columns, header=self.options.header, bom=self.options.bom)
         if self.compiled.empty or self.options.limit == 0:
+            if slot is not None:
+                slot.release()  # nothing to fetch: no connection
             for chunk in (encoder.begin(), encoder.end()):
                 if chunk:
                     stats.bytes += len(chunk)
                     yield chunk
             stats.finished = time.monotonic()
             return
-        async with Snapshot(self.connect_params, self.stream_options) as snap:
+        async with Snapshot(self.connect_params, self.stream_options, slot=slot) as snap:
             conn = snap.connection
             with _translated():
                 await conn.execute(session_sql(self.timezone))

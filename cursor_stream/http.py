@@ -35,10 +35,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import BadRequest, FieldError
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from .exceptions import CompileError, ConfigurationError, CursorStreamError, InvalidArgument
+from .exceptions import (
+    CompileError,
+    ConfigurationError,
+    CursorStreamError,
+    ExportsBusy,
+    InvalidArgument,
+)
+from .streaming import reserve_slot
 
 if TYPE_CHECKING:
     from .export import ExportOptions, PreparedExport
@@ -385,7 +392,7 @@ def streaming_response(
     asynchronous: bool | None = None,
     options: ExportOptions | None = None,
     **option_overrides: Any,
-) -> StreamingHttpResponse:
+) -> HttpResponseBase:
     """Return a ``StreamingHttpResponse`` that streams an export of ``source``.
 
     ``source`` is a QuerySet or SQL (with ``params``); ``filename`` gets the format's extension
@@ -428,7 +435,7 @@ def response_for(
     request: HttpRequest | None = None,
     asynchronous: bool | None = None,
     description: str = "export",
-) -> StreamingHttpResponse:
+) -> HttpResponseBase:
     """Return the streaming response of an already prepared (validated) export."""
     fmt = prepared.format
     user = getattr(request, "user", None) if request is not None else None
@@ -442,14 +449,29 @@ def response_for(
     )
     if asynchronous is None:
         asynchronous = is_asgi_request(request)
+    try:
+        # Reserve the connection place now, before the status line, so that a busy server
+        # answers 503 rather than a 200 whose body fails at once. Waiting is only allowed off
+        # the event loop (sync views); async views get an answer at once.
+        slot = reserve_slot(prepared.alias, prepared.stream_options, block=not _on_event_loop())
+    except ExportsBusy as exc:
+        logger.warning("Refused %s: %s", identity, exc)
+        busy = HttpResponse(f"{exc}\n", status=503, content_type="text/plain; charset=utf-8")
+        busy["Retry-After"] = "5"
+        busy["Cache-Control"] = "no-store"
+        return busy
 
     def chunks() -> AsyncGenerator[bytes, None]:
-        return guarded_chunks(prepared.achunks(), fmt.name, identity)
+        return guarded_chunks(prepared.achunks(slot=slot), fmt.name, identity)
 
     content: Any = (
         AsyncChunks(chunks()) if asynchronous else ThreadedChunks(chunks, name=identity.id)
     )
     response = StreamingHttpResponse(content, content_type=_content_type(fmt))
+    if slot is not None:
+        # Never iterated (the client left before the body started): give the place back when
+        # the server closes the response. Idempotent: the export may have released it already.
+        response._resource_closers.append(slot.release)
     if filename is None:
         filename = "export"
     if "." not in filename:
@@ -463,6 +485,14 @@ def response_for(
     response["X-Export-Id"] = identity.id
     logger.info("Streaming %s.", identity)
     return response
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _content_type(fmt: Any) -> str:

@@ -208,18 +208,56 @@ def _limiter(alias: str, limit: int) -> threading.BoundedSemaphore:
         return _limiters[key]
 
 
-async def _acquire_slot(
-    limiter: threading.BoundedSemaphore, alias: str, limit: int, wait: float
-) -> None:
+class ConnectionSlot:
+    """One of the ``MAX_CONNECTIONS`` places of a database alias; :meth:`release` is idempotent."""
+
+    def __init__(self, limiter: threading.BoundedSemaphore) -> None:
+        self._limiter = limiter
+        self._lock = threading.Lock()
+        self.held = True
+
+    def release(self) -> None:
+        """Give the place back (once; later calls do nothing)."""
+        with self._lock:
+            if self.held:
+                self.held = False
+                self._limiter.release()
+
+
+def _busy(alias: str, limit: int, wait: float) -> ExportsBusy:
+    return ExportsBusy(
+        f"All {limit} export connections to database {alias!r} are in use "
+        f"(CURSOR_STREAM['MAX_CONNECTIONS']); waited {wait:g} s. Try again later, or raise the "
+        "limit if the server has room."
+    )
+
+
+def reserve_slot(alias: str, options: StreamOptions, *, block: bool) -> ConnectionSlot | None:
+    """Reserve a connection place now, from sync code (None when there is no limit).
+
+    HTTP responses reserve before their status line goes out, so that a busy server answers
+    503 instead of a 200 that fails at once. With ``block`` the calling thread waits up to
+    ``CONNECTION_WAIT`` (never do that on an event loop's thread); raises :class:`ExportsBusy`.
+    """
+    limit = options.max_connections
+    if limit is None:
+        return None
+    limiter = _limiter(alias, limit)
+    wait = options.connection_wait if block else 0.0
+    acquired = limiter.acquire(timeout=wait) if block else limiter.acquire(blocking=False)
+    if not acquired:
+        raise _busy(alias, limit, wait)
+    return ConnectionSlot(limiter)
+
+
+async def _acquire_slot(alias: str, limit: int, wait: float) -> ConnectionSlot:
+    limiter = _limiter(alias, limit)
     deadline = time.monotonic() + wait
     while not limiter.acquire(blocking=False):
         if time.monotonic() >= deadline:
-            raise ExportsBusy(
-                f"All {limit} export connections to database {alias!r} are in use "
-                f"(CURSOR_STREAM['MAX_CONNECTIONS']); waited {wait:g} s. Try again later, or "
-                "raise the limit if the server has room."
-            )
+            raise _busy(alias, limit, wait)
         await asyncio.sleep(0.02)
+    return ConnectionSlot(limiter)
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,14 +272,21 @@ class Snapshot:
     Queries passed to its methods must already be compiled or be QuerySets/SQL for its alias.
     """
 
-    def __init__(self, params: ConnectParams, options: StreamOptions | None = None) -> None:
+    def __init__(
+        self,
+        params: ConnectParams,
+        options: StreamOptions | None = None,
+        *,
+        slot: ConnectionSlot | None = None,
+    ) -> None:
         self.params = params
         self.options = options or StreamOptions()
         self._conn: asyncpg.Connection | None = None
         # One asyncpg connection runs one operation at a time; several cursors of the same
         # snapshot may be consumed in turns, so every round trip takes this lock.
         self._lock = asyncio.Lock()
-        self._slot: threading.BoundedSemaphore | None = None
+        #: A connection place reserved beforehand (reserve_slot), used instead of waiting.
+        self._slot: ConnectionSlot | None = slot
 
     @property
     def alias(self) -> str:
@@ -271,10 +316,10 @@ class Snapshot:
         if self._conn is not None:
             return
         limit = self.options.max_connections
+        if self._slot is not None and not self._slot.held:
+            self._slot = None  # a reservation already used and given back
         if limit is not None and self._slot is None:
-            limiter = _limiter(self.alias, limit)
-            await _acquire_slot(limiter, self.alias, limit, self.options.connection_wait)
-            self._slot = limiter
+            self._slot = await _acquire_slot(self.alias, limit, self.options.connection_wait)
         try:
             conn = await connect(self.params, set_role=False)
             try:
