@@ -71,7 +71,10 @@ class BlackHoleProxy:
                 self._threads.append(thread)
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        src.settimeout(0.1)
+        try:
+            src.settimeout(0.1)
+        except OSError:
+            return  # closed by __exit__ before this thread got going
         while not self.stopped.is_set():
             if self.frozen.is_set():
                 time.sleep(0.05)  # hold everything: read nothing, send nothing, close nothing

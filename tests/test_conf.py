@@ -84,6 +84,14 @@ def test_connect_kwargs_cannot_be_changed_through_the_settings_object() -> None:
     ("value", "message"),
     [
         ({"PREFETCH": 0}, "CURSOR_STREAM['PREFETCH'] must be a positive integer, got 0."),
+        (
+            {"MAX_CONNECTIONS": 0},
+            "CURSOR_STREAM['MAX_CONNECTIONS'] must be a positive integer or None, got 0.",
+        ),
+        (
+            {"CONNECTION_WAIT": -1},
+            "CURSOR_STREAM['CONNECTION_WAIT'] must be a number of seconds >= 0, got -1.",
+        ),
         ({"PREFETCH": 2.5}, "CURSOR_STREAM['PREFETCH'] must be a positive integer, got 2.5."),
         ({"PREFETCH": False}, "CURSOR_STREAM['PREFETCH'] must be a positive integer, got False."),
         (

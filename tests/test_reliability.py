@@ -546,7 +546,9 @@ def test_sigint_and_sigterm_at_random_points_never_leave_a_partial_file_or_a_bac
             assert target.read_bytes().count(b"\n") == 400_001
         else:
             assert code in expected, (attempt, delay, code, text)
-            assert not target.exists(), (attempt, delay)
+            if target.exists():
+                # Interrupted after the rename: the file is there, and it is whole.
+                assert target.read_bytes().count(b"\n") == 400_001, (attempt, delay)
             if code > 0:
                 assert "Interrupted" in text and "Traceback" not in text, text
         assert exited < 1.0 + (0 if code else 5), (attempt, exited)
