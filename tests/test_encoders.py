@@ -7,6 +7,8 @@ import io
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cursor_stream.encoders import (
     CsvFormat,
@@ -71,6 +73,38 @@ def test_fast_path_matches_value_by_value_encoding(fmt: type[CsvFormat | TsvForm
         rows = [tuple(rng.choice(AWKWARD) for _ in range(width)) for _ in range(500)]
         expected = "".join(encoder.line(row) + "\n" for row in rows).encode()
         assert encoder.encode(rows) == expected
+
+
+class SemicolonFormat(CsvFormat):
+    delimiter = ";"
+
+
+#: What PostgreSQL can send as text: any character but NUL (and no lone surrogates), mostly the
+#: characters that CSV quotes and TSV escapes.
+PG_TEXT = st.sampled_from(["", "\\.", "\\N"]) | st.text(
+    st.sampled_from([",", ";", '"', "\n", "\r", "\t", "\\", "\b", "\f", "\v", ".", "a", "🚀"])
+    | st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=5,
+)
+
+
+@settings(max_examples=500)
+@given(
+    fmt=st.sampled_from([CsvFormat, SemicolonFormat, TsvFormat]),
+    width=st.integers(1, 4),
+    data=st.data(),
+)
+def test_batch_encoding_equals_value_by_value_encoding_for_any_text(
+    fmt: type[CsvFormat | TsvFormat], width: int, data: st.DataObject
+) -> None:
+    rows = data.draw(st.lists(st.tuples(*[st.none() | PG_TEXT] * width), max_size=6), label="rows")
+    encoder = fmt([f"c{i}" for i in range(width)])
+    assert encoder.encode(rows) == "".join(encoder.line(row) + "\n" for row in rows).encode()
+
+
+def test_rows_of_another_width_are_still_encoded_row_by_row() -> None:
+    encoder = CsvFormat(["a", "b"])
+    assert encoder.encode([("x",), ("1", "2", "3,")]) == b'x\n1,2,"3,"\n'
 
 
 def test_tsv_escapes_like_copy_text_format() -> None:

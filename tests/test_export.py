@@ -22,7 +22,13 @@ from django.db import connection
 from catalog.models import Product
 from cursor_stream import fetch_page
 from cursor_stream.exceptions import ConfigurationError, InvalidArgument, QueryError
-from cursor_stream.export import ExportOptions, ExportStats, PreparedExport, prepare_export
+from cursor_stream.export import (
+    ExportOptions,
+    ExportStats,
+    PreparedExport,
+    _read_ahead,
+    prepare_export,
+)
 from tests.testapp.models import Awkward, Money, Tag
 
 AWKWARD_TEXTS = [
@@ -346,6 +352,77 @@ def test_header_comes_before_a_slow_query_and_aclose_cancels_it(transactional_db
     assert sleeping_backends() == 0
 
 
+def test_closing_a_cursor_export_cancels_the_fetch_read_ahead(transactional_db):
+    # Rows after the first batch sleep: the fetch sent ahead for them is in flight when the
+    # consumer stops, and must be cancelled on the server as well.
+    export = prepare_export(
+        "SELECT i, CASE WHEN i > 10 THEN pg_sleep(30)::text END AS slept "
+        "FROM generate_series(1, 20) AS i",
+        options=ExportOptions(engine="cursor", prefetch=10),
+    )
+
+    async def run() -> tuple[bytes, float]:
+        chunks = export.achunks()
+        parts = [await anext(chunks), await anext(chunks)]
+        await asyncio.sleep(0.3)  # the read-ahead fetch is now running pg_sleep
+        assert await asyncio.to_thread(sleeping_backends_in_thread) == 1
+        closing = time.monotonic()
+        await chunks.aclose()
+        return b"".join(parts), time.monotonic() - closing
+
+    data, close_seconds = asyncio.run(run())
+    assert data == b"i,slept\n" + b"".join(b"%d,\n" % i for i in range(1, 11))
+    assert close_seconds < 2
+    deadline = time.monotonic() + 3
+    while sleeping_backends() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sleeping_backends() == 0
+
+
+def test_read_ahead_requests_the_next_item_before_handing_out_the_current_one():
+    log: list[str] = []
+
+    async def source() -> Any:
+        for i in range(3):
+            log.append(f"fetch {i}")
+            await asyncio.sleep(0.01)
+            yield i
+
+    async def run() -> None:
+        async with contextlib.aclosing(_read_ahead(source())) as items:
+            async for item in items:
+                log.append(f"use {item}")
+
+    asyncio.run(run())
+    assert log == ["fetch 0", "fetch 1", "use 0", "fetch 2", "use 1", "use 2"]
+
+
+def test_read_ahead_cancels_the_pending_request_when_the_consumer_stops():
+    events: list[str] = []
+
+    async def source() -> Any:
+        try:
+            yield 0
+            events.append("second requested")
+            await asyncio.sleep(30)
+            yield 1
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        finally:
+            events.append("source finished")
+
+    async def run() -> float:
+        items = _read_ahead(source())
+        assert await anext(items) == 0
+        started = time.monotonic()
+        await items.aclose()
+        return time.monotonic() - started
+
+    assert asyncio.run(run()) < 1
+    assert events == ["second requested", "cancelled", "source finished"]
+
+
 SLEEPING = (
     "SELECT count(*) FROM pg_stat_activity "
     "WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"
@@ -356,6 +433,13 @@ def sleeping_backends() -> int:
     with connection.cursor() as cursor:
         cursor.execute(SLEEPING)
         return int(cursor.fetchone()[0])
+
+
+def sleeping_backends_in_thread() -> int:
+    try:
+        return sleeping_backends()
+    finally:
+        connection.close()
 
 
 def test_awrite_to_is_atomic(products, tmp_path):
