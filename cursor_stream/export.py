@@ -18,7 +18,8 @@ import os
 import threading
 import time
 import zoneinfo
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, TypeVar
 
@@ -31,6 +32,7 @@ from .render import (
     inline_params,
     param_type_sql,
     render_query,
+    rendered_types,
     session_sql,
 )
 from .sinks import AtomicFile
@@ -48,6 +50,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 ENGINES = ("auto", "copy", "cursor")
 
@@ -306,13 +309,34 @@ class PreparedExport:
         """
         stats = stats if stats is not None else ExportStats()
         encoder = self.format(self.columns, header=self.options.header, bom=self.options.bom)
+        encoding = _Encoding(encoder)
+        try:
+            chunks = self._achunks(encoding, stats, estimate, slot)
+            async with contextlib.aclosing(chunks) as body:
+                async for chunk in body:
+                    yield chunk
+            await encoding.call(encoder.close)
+        finally:
+            encoding.close()
+
+    async def _achunks(
+        self,
+        encoding: _Encoding,
+        stats: ExportStats,
+        estimate: bool,
+        slot: ConnectionSlot | None,
+    ) -> AsyncGenerator[bytes, None]:
+        encoder = encoding.encoder
         if self.compiled.empty or self.options.limit == 0:
             if slot is not None:
                 slot.release()  # nothing to fetch: no connection
-            for chunk in (encoder.begin(), encoder.end()):
-                if chunk:
-                    stats.bytes += len(chunk)
-                    yield chunk
+            head = await encoding.call(encoder.begin)
+            if head:
+                stats.bytes += len(head)
+                yield head
+            async for chunk in encoding.end_chunks():
+                stats.bytes += len(chunk)
+                yield chunk
             stats.finished = time.monotonic()
             return
         async with Snapshot(self.connect_params, self.stream_options, slot=slot) as snap:
@@ -335,7 +359,10 @@ class PreparedExport:
                     if self.options.limit is not None:
                         estimated = min(estimated, self.options.limit)
                 stats.estimated_rows = estimated
-            head = encoder.begin()
+            encoder.set_column_types(
+                rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
+            )
+            head = await encoding.call(encoder.begin)
             if head:
                 stats.bytes += len(head)
                 yield head
@@ -359,15 +386,14 @@ class PreparedExport:
                     contextlib.aclosing(_read_ahead(pages)) as ahead,
                 ):
                     async for batch in ahead:
-                        chunk = encoder.encode(batch)
+                        chunk = await encoding.call(encoder.encode, batch)
                         stats.rows += len(batch)
                         if chunk:
                             stats.bytes += len(chunk)
                             yield chunk
-            tail = encoder.end()
-            if tail:
-                stats.bytes += len(tail)
-                yield tail
+            async for chunk in encoding.end_chunks():
+                stats.bytes += len(chunk)
+                yield chunk
         stats.finished = time.monotonic()
 
     async def awrite_to(
@@ -394,6 +420,47 @@ class PreparedExport:
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.achunks()
+
+
+class _Encoding:
+    """Run a format's calls inline or, for a blocking format, in a worker thread of its own.
+
+    xlsx encodes through a pure-Python writer (a few microseconds per cell, seconds to assemble
+    the archive at the end): run on the event loop, that would stall every other request of an
+    ASGI server. One thread per export runs the calls one at a time, in order.
+    """
+
+    def __init__(self, encoder: Format) -> None:
+        self.encoder = encoder
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="cursor_stream-encode")
+            if encoder.blocking
+            else None
+        )
+
+    async def call(self, function: Callable[..., R], *args: Any) -> R:
+        """Return ``function(*args)``, run in the worker thread when there is one."""
+        if self._executor is None:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def end_chunks(self) -> AsyncGenerator[bytes, None]:
+        """Yield the encoder's non-empty end chunks, each produced by :meth:`call`."""
+        chunks = self.encoder.end_chunks()
+        while (chunk := await self.call(next, chunks, None)) is not None:
+            if chunk:
+                yield chunk
+
+    def close(self) -> None:
+        """Close the encoder (idempotent); never waits for the worker thread."""
+        if self._executor is None:
+            self.encoder.close()
+            return
+        # A call still running for a consumer that has gone (cancelled, closed early) cannot be
+        # stopped. The close is queued behind it on the same thread, so it never runs at the same
+        # time as an encode, and then the thread ends; the event loop does not wait for either.
+        self._executor.submit(self.encoder.close)
+        self._executor.shutdown(wait=False)
 
 
 async def _inline_params(conn: Any, compiled: CompiledQuery) -> str:

@@ -83,6 +83,28 @@ def _labelled(expr: str, choices: Mapping[str, str]) -> str:
     return f"CASE ({expr})::text {whens} ELSE ({expr})::text END"
 
 
+def _column_expr(
+    expr: str, column: Column, spec: ColumnSpec, escape_formulas: bool
+) -> tuple[str, str]:
+    """Return the SQL of one output column before its final cast, and its type then."""
+    pg_type = column.type
+    if spec.choices:
+        expr, pg_type = _labelled(expr, spec.choices), "text"
+    if escape_formulas and pg_type in TEXT_TYPES:
+        expr, pg_type = _formula_escaped(expr), "text"
+    return expr, pg_type
+
+
+def rendered_types(
+    columns: Sequence[Column], specs: Sequence[ColumnSpec], *, escape_formulas: bool = False
+) -> list[str]:
+    """Return the type of each column as :func:`render_query` renders it (labels are text)."""
+    return [
+        _column_expr("", column, spec, escape_formulas)[1]
+        for column, spec in zip(columns, specs, strict=True)
+    ]
+
+
 def render_query(
     sql: str,
     columns: Sequence[Column],
@@ -96,11 +118,7 @@ def render_query(
     source = f"(\n{sql}\n) AS q({aliases})"
     exprs: list[str] = []
     for i, (column, spec) in enumerate(zip(columns, specs, strict=True), start=1):
-        expr, pg_type = f"q.c{i}", column.type
-        if spec.choices:
-            expr, pg_type = _labelled(expr, spec.choices), "text"
-        if escape_formulas and pg_type in TEXT_TYPES:
-            expr, pg_type = _formula_escaped(expr), "text"
+        expr, pg_type = _column_expr(f"q.c{i}", column, spec, escape_formulas)
         if rendering == "text":
             # text(inet) always appends the mask length; abbrev() is inet's own output form.
             exprs.append(f"abbrev({expr})" if pg_type == "inet" else f"({expr})::text")

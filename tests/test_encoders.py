@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import random
+import sys
+import tempfile
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,10 +20,14 @@ from cursor_stream.encoders import (
     JsonFormat,
     JsonLinesFormat,
     TsvFormat,
+    XlsxFormat,
     format_for_path,
     get_format,
+    xlsx,
 )
+from cursor_stream.encoders.xlsx import excel_number
 from cursor_stream.exceptions import InvalidArgument
+from tests.spreadsheets import read_xlsx
 
 AWKWARD = [
     None,
@@ -185,3 +193,127 @@ def test_unknown_format_is_a_clear_error(name: str) -> None:
 )
 def test_format_for_path_reads_the_suffix(path: str, fmt: type[Format] | None, gz: bool) -> None:
     assert format_for_path(path) == (fmt, gz)
+
+
+# --- xlsx (the optional extra) ------------------------------------------------------------------
+
+
+def xlsx_bytes(encoder: XlsxFormat, *batches: list[tuple[Any, ...]]) -> bytes:
+    with encoder:
+        data = encoder.begin()
+        for batch in batches:
+            data += encoder.encode(batch)
+        return data + b"".join(encoder.end_chunks())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0", 0.0),
+        ("-42", -42.0),
+        ("123456789012345", 123456789012345.0),
+        ("1234567890123456", None),  # 16 digits: Excel would change the last one
+        ("9223372036854775807", None),
+        ("100000000000000000000", 1e20),  # one significant digit
+        ("236.22", 236.22),
+        ("-0.000100", -0.0001),
+        ("12345678901234567890.0123456789", None),
+        ("0.30000000000000004", None),  # a double needing 17 digits
+        ("1e+300", 1e300),
+        ("1.5e-07", 1.5e-07),
+        ("1e-320", None),  # below Excel's smallest number
+        ("NaN", None),
+        ("Infinity", None),
+        ("-Infinity", None),
+    ],
+)
+def test_excel_number_only_when_excel_keeps_every_digit(text: str, expected: float | None) -> None:
+    assert excel_number(text) == expected
+
+
+def test_xlsx_writes_numbers_booleans_and_dates_as_excel_values_and_the_rest_as_text() -> None:
+    columns = ["i", "big", "n", "f", "b", "d", "ts", "tstz", "t", "j"]
+    encoder = XlsxFormat(columns)
+    encoder.set_column_types(
+        ["int4", "int8", "numeric", "float8", "bool", "date", "timestamp", "timestamptz", "text",
+         "jsonb"]
+    )  # fmt: skip
+    rows = [
+        ("1", "9223372036854775807", "236.22", "0.5", "true", "2024-02-29",
+         "2024-02-29 13:14:15.5", "2024-02-29 13:14:15+05:30", "=1+2", '{"a": 1}'),
+        (None, "-7", "1.50", "NaN", "false", "infinity", "0044-03-15 10:00:00 BC",
+         "1899-12-31 23:00:00+00", "", "[1, 2]"),
+    ]  # fmt: skip
+    sheets = read_xlsx(xlsx_bytes(encoder, rows))
+    assert list(sheets) == ["Sheet1"]
+    header, first, second = sheets["Sheet1"]
+    assert header == tuple(columns)
+    assert first == (
+        1, "9223372036854775807", 236.22, 0.5, True, datetime.datetime(2024, 2, 29),
+        datetime.datetime(2024, 2, 29, 13, 14, 15, 500000),
+        datetime.datetime(2024, 2, 29, 13, 14, 15),  # wall-clock time; the offset is dropped
+        "=1+2", '{"a": 1}',
+    )  # fmt: skip
+    # NULL is no cell, "" an empty text cell; what Excel cannot hold exactly stays text.
+    assert second == (
+        None, -7, 1.5, "NaN", False, "infinity", "0044-03-15 10:00:00 BC",
+        "1899-12-31 23:00:00+00", "", "[1, 2]",
+    )  # fmt: skip
+
+
+def test_xlsx_text_cells_keep_any_text_and_are_never_formulas() -> None:
+    texts = [v for v in AWKWARD if v] + ["_x0041_", "<&>", "=SUM(A1:A2)", "\ufffd"]
+    encoder = XlsxFormat(["t"], header=False)
+    sheets = read_xlsx(xlsx_bytes(encoder, [(t,) for t in texts]))
+    assert [row[0] for row in sheets["Sheet1"]] == texts
+
+
+def test_xlsx_continues_on_a_new_sheet_with_the_header_when_a_sheet_is_full(monkeypatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 3)
+    encoder = XlsxFormat(["n"])
+    encoder.set_column_types(["int4"])
+    sheets = read_xlsx(xlsx_bytes(encoder, [(str(i),) for i in range(3)], [("3",), ("4",)]))
+    assert sheets == {
+        "Sheet1": [("n",), (0,), (1,)],
+        "Sheet2": [("n",), (2,), (3,)],
+        "Sheet3": [("n",), (4,)],
+    }
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 2)
+    sheets = read_xlsx(xlsx_bytes(XlsxFormat(["n"], header=False), [("a",), ("b",), ("c",)]))
+    assert sheets == {"Sheet1": [("a",), ("b",)], "Sheet2": [("c",)]}
+
+
+def test_xlsx_refuses_text_longer_than_an_excel_cell() -> None:
+    encoder = XlsxFormat(["id", "long"])
+    with encoder:
+        encoder.begin()
+        encoder.encode([("1", "x" * xlsx.MAX_CELL_CHARS)])
+        with pytest.raises(InvalidArgument, match=r"'long' in row 2 has 32,768"):
+            encoder.encode([("2", "x" * (xlsx.MAX_CELL_CHARS + 1))])
+
+
+def test_xlsx_temporary_files_are_removed_however_the_encoder_ends(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    finished = XlsxFormat(["a"])
+    assert xlsx_bytes(finished, [("x",)]).startswith(b"PK")
+    interrupted = XlsxFormat(["a"])
+    interrupted.begin()
+    interrupted.encode([("x",)] * 10)
+    assert list(tmp_path.iterdir())
+    interrupted.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_xlsx_without_its_extra_is_a_one_line_error_saying_what_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "xlsxwriter", None)  # import fails
+    for attempt in (lambda: get_format("xlsx"), lambda: format_for_path("out.xlsx")):
+        with pytest.raises(InvalidArgument) as info:
+            attempt()
+        assert "pip install django-cursor-stream[xlsx]" in str(info.value)
+        assert "\n" not in str(info.value)
+
+
+def test_xlsx_is_a_binary_format_for_the_cursor_engine_only() -> None:
+    assert get_format("xlsx") is XlsxFormat
+    assert format_for_path("a/b.XLSX") == (XlsxFormat, False)
+    assert XlsxFormat.binary and XlsxFormat.blocking and XlsxFormat.copy_options is None

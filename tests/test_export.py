@@ -11,8 +11,10 @@ import itertools
 import json
 import os
 import subprocess
+import tempfile
 import time
 import uuid
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +31,7 @@ from cursor_stream.export import (
     _read_ahead,
     prepare_export,
 )
+from tests.spreadsheets import read_xlsx
 from tests.testapp.models import Awkward, Money, Tag
 
 AWKWARD_TEXTS = [
@@ -316,6 +319,106 @@ def test_sql_errors_are_raised_by_prepare_with_position(transactional_db):
 def test_non_postgresql_alias_is_refused(transactional_db):
     with pytest.raises(ConfigurationError, match="sqlite"):
         prepare_export("SELECT 1", using="sqlite")
+
+
+# --- xlsx -------------------------------------------------------------------------------------
+
+
+def test_xlsx_holds_the_csv_values_typed_for_excel(awkward):
+    fields = ["id", "text", "flag", "small", "big", "amount", "day", "moment", "words", "data"]
+    options = {"timezone": "Asia/Kolkata", "escape_formulas": True}
+    queryset = Awkward.objects.order_by("id")
+    text = run_export(prepare_export(queryset, fields=fields, options=ExportOptions(**options)))
+    csv_rows = list(csv.reader(io.StringIO(text.decode(), newline="")))[1:]
+    export = prepare_export(
+        queryset, fields=fields, options=ExportOptions(format="xlsx", **options)
+    )
+    assert export.engine == "cursor"
+    sheets = read_xlsx(run_export(export))
+    assert list(sheets) == ["Sheet1"]
+    assert sheets["Sheet1"][0] == tuple(fields)
+    rows = sheets["Sheet1"][1:]
+    tz = zoneinfo.ZoneInfo("Asia/Kolkata")
+    by_id = {obj.id: obj for obj in awkward}
+    assert len(rows) == len(csv_rows) == len(awkward)
+    for row, fields_csv in zip(rows, csv_rows, strict=True):
+        obj = by_id[row[0]]
+        cells = dict(zip(fields, row, strict=True))
+        texts = dict(zip(fields, fields_csv, strict=True))
+        # Text as the CSV has it (formula escaping included); NULL is no cell.
+        assert cells["text"] == (None if obj.text is None else texts["text"])
+        assert cells["words"] == (None if obj.words is None else texts["words"])
+        assert cells["data"] == (None if obj.data is None else texts["data"])
+        assert cells["flag"] is obj.flag
+        assert cells["small"] == obj.small
+        # 19 digits (bigint near 2**62) and 30-digit numerics stay text: Excel keeps 15.
+        assert cells["big"] == (None if obj.big is None else str(obj.big))
+        assert cells["amount"] == (None if obj.amount is None else texts["amount"])
+        assert cells["day"] == (
+            None if obj.day is None else datetime.datetime.combine(obj.day, datetime.time())
+        )
+        if obj.moment is None:
+            assert cells["moment"] is None
+        else:
+            local = obj.moment.astimezone(tz).replace(tzinfo=None)
+            assert abs(cells["moment"] - local) < datetime.timedelta(milliseconds=1)
+
+
+def test_xlsx_needs_the_cursor_engine_and_auto_picks_it(products):
+    with pytest.raises(InvalidArgument, match="copy engine"):
+        prepare_export(Product, options=ExportOptions(format="xlsx", engine="copy"))
+    export = prepare_export(
+        Product.objects.order_by("pk"), fields=["product_id"], options=ExportOptions(format="xlsx")
+    )
+    assert export.engine == "cursor" and export.format.binary
+    stats = ExportStats()
+    sheets = read_xlsx(run_export(export, stats))
+    assert sheets["Sheet1"][1:] == [(pk,) for pk in range(1, 1001)]
+    assert stats.rows == 1000 and stats.bytes > 0
+
+
+def test_xlsx_bytes_come_only_at_the_end_and_temporary_files_go(products, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    export = prepare_export(Product, options=ExportOptions(format="xlsx", prefetch=100, limit=500))
+
+    async def run() -> tuple[list[int], list[str], bytes]:
+        stats = ExportStats()
+        sizes: list[int] = []
+        parts: list[bytes] = []
+        async with contextlib.aclosing(export.achunks(stats=stats)) as chunks:
+            async for chunk in chunks:
+                sizes.append(stats.rows)
+                parts.append(chunk)
+        return sizes, [p.name for p in tmp_path.iterdir()], b"".join(parts)
+
+    rows_seen, left, data = asyncio.run(run())
+    assert set(rows_seen) == {500}  # every chunk after the last row
+    assert left == []
+    assert len(read_xlsx(data)["Sheet1"]) == 501
+
+    slow = prepare_export(
+        "SELECT i, CASE WHEN i > 100 THEN pg_sleep(30)::text END AS slept "
+        "FROM generate_series(1, 200) AS i",
+        options=ExportOptions(format="xlsx", prefetch=50),
+    )
+
+    async def interrupted() -> list[str]:
+        chunks = slow.achunks()
+        task = asyncio.ensure_future(anext(chunks))
+        await asyncio.sleep(0.5)  # two batches written, the third fetch sleeping
+        during = [p.name for p in tmp_path.iterdir()]
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await chunks.aclose()
+        return during
+
+    assert asyncio.run(interrupted())  # the workbook's temporary files existed
+    deadline = time.monotonic() + 5
+    while (list(tmp_path.iterdir()) or sleeping_backends()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the worker thread closes after the encode it was running
+    assert sleeping_backends() == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- header first, cleanup --------------------------------------------------------------------

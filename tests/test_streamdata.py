@@ -21,6 +21,7 @@ from django.db import connection
 
 from catalog.models import Product
 from cursor_stream import fetch_page
+from tests.spreadsheets import read_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,8 +151,7 @@ BAD_INPUT = [
     (["catalog.Product", "--order-by", "price;--"], "has no field 'price;--'"),
     (["catalog.Product", "--format", "xml"], "Unknown export format 'xml'"),
     (["catalog.Product", "-o", "OUT/x.txt"], "Cannot tell the format"),
-    (["catalog.Product", "--format", "xlsx"], "xlsx format is not available"),
-    (["catalog.Product", "-o", "OUT/x.xlsx"], "xlsx format is not available"),
+    (["catalog.Product", "-o", "OUT/x.xlsx", "--engine", "copy"], "cannot be written by the copy"),
     (["--sql", "SELECT product_id FROM product WHERE"], "syntax error.*position"),
     (["catalog.Product", "-o", "OUT/missing/x.csv"], "does not exist"),
     (["catalog.Product", "--limit", "-1"], "--limit must be an integer >= 0"),
@@ -176,13 +176,36 @@ def test_bad_input_is_a_command_error_and_writes_nothing(products, tmp_path, arg
     assert list(tmp_path.iterdir()) == []
 
 
-def test_binary_output_is_refused_on_a_terminal(products, monkeypatch):
+@pytest.mark.parametrize("option", [["--gzip"], ["--format", "xlsx"]])
+def test_binary_output_is_refused_on_a_terminal(products, option):
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     with pytest.raises(CommandError, match="terminal"):
-        call_command("streamdata", "catalog.Product", "--gzip", stdout=Terminal())
+        call_command("streamdata", "catalog.Product", *option, stdout=Terminal())
+
+
+def test_exports_xlsx_to_a_file(products, tmp_path):
+    target = tmp_path / "products.xlsx"
+    out, _err = streamdata(
+        "catalog.Product", "-o", str(target), "--fields", "product_id,sku,price,created_at"
+    )
+    assert "Exported 1,000 rows" in out and "(xlsx, cursor engine)" in out
+    rows = read_xlsx(target.read_bytes())["Sheet1"]
+    assert rows[0] == ("product_id", "sku", "price", "created_at")
+    assert len(rows) == 1001
+    product = Product.objects.get(pk=rows[1][0])
+    assert rows[1][1] == product.sku and rows[1][2] == float(product.price)
+
+
+def test_xlsx_without_its_extra_is_a_one_line_error(products, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "xlsxwriter", None)  # as if not installed
+    for args in (["-o", str(tmp_path / "x.xlsx")], ["--format", "xlsx", "-o", "-"]):
+        with pytest.raises(CommandError, match=r"pip install django-cursor-stream\[xlsx\]") as info:
+            streamdata("catalog.Product", *args)
+        assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_progress_bar_only_on_a_terminal_stderr(products, tmp_path):
@@ -278,3 +301,29 @@ def test_subprocess_interrupt_leaves_no_file(products, tmp_path, signum, code):
     assert proc.returncode == code, err
     assert "Interrupted" in err.decode() and "Traceback" not in err.decode()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_subprocess_interrupted_xlsx_leaves_no_file_and_no_temporary_files(products, tmp_path):
+    out_dir, temp_dir = tmp_path / "out", tmp_path / "tmp"
+    out_dir.mkdir()
+    temp_dir.mkdir()
+    sql = (
+        "SELECT i, CASE WHEN i > 100 THEN pg_sleep(30)::text END AS slept "
+        "FROM generate_series(1, 200) AS i"
+    )
+    args = ["--sql", sql, "--prefetch", "50", "-o", str(out_dir / "slow.xlsx")]
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "example_project" / "manage.py"), "streamdata", *args],
+        env={**child_env(), "TMPDIR": str(temp_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    # Wait until rows are being written: the workbook's temporary directory exists.
+    while not list(temp_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert list(out_dir.iterdir()) == [] and list(temp_dir.iterdir()) == []

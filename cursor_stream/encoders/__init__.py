@@ -14,6 +14,7 @@ from ..exceptions import InvalidArgument
 from .base import Format, Rows
 from .csv import CsvFormat, TsvFormat
 from .json import JsonFormat, JsonLinesFormat
+from .xlsx import XlsxFormat
 
 __all__ = [
     "CsvFormat",
@@ -22,6 +23,7 @@ __all__ = [
     "JsonLinesFormat",
     "Rows",
     "TsvFormat",
+    "XlsxFormat",
     "format_for_path",
     "get_format",
     "register",
@@ -30,16 +32,7 @@ __all__ = [
 
 #: Short name -> format class.
 registry: dict[str, type[Format]] = {
-    cls.name: cls for cls in (CsvFormat, TsvFormat, JsonLinesFormat, JsonFormat)
-}
-
-#: Formats that are known but not available, with the reason.
-_UNAVAILABLE = {
-    "xlsx": (
-        "The xlsx format is not available in this version of cursor_stream (it is planned as "
-        "the optional extra django-cursor-stream[xlsx], with a constant-memory writer). Export "
-        "csv instead, with a byte order mark (--bom, bom=True) so that Excel reads UTF-8."
-    )
+    cls.name: cls for cls in (CsvFormat, TsvFormat, JsonLinesFormat, JsonFormat, XlsxFormat)
 }
 
 
@@ -57,7 +50,17 @@ def _import_dotted(path: str) -> object:
 
 
 def get_format(name_or_path: str | type[Format]) -> type[Format]:
-    """Return the format class registered as ``name_or_path``, or importable from that path."""
+    """Return the format class registered as ``name_or_path``, or importable from that path.
+
+    Raises InvalidArgument if there is none, or if it cannot be used here (xlsx without its
+    optional extra).
+    """
+    cls = _find_format(name_or_path)
+    cls.check_available()
+    return cls
+
+
+def _find_format(name_or_path: str | type[Format]) -> type[Format]:
     if isinstance(name_or_path, type) and issubclass(name_or_path, Format):
         return name_or_path
     if not isinstance(name_or_path, str) or not name_or_path:
@@ -65,8 +68,6 @@ def get_format(name_or_path: str | type[Format]) -> type[Format]:
     key = name_or_path.lower()
     if key in registry:
         return registry[key]
-    if key in _UNAVAILABLE:
-        raise InvalidArgument(_UNAVAILABLE[key])
     dotted = name_or_path if "." in name_or_path else None
     if dotted is None:
         known = ", ".join(sorted(registry))
@@ -97,8 +98,6 @@ def format_for_path(path: str) -> tuple[type[Format] | None, bool]:
         name = name[:-3]
     for cls in registry.values():
         if name.endswith("." + cls.extension):
+            cls.check_available()
             return cls, gzipped
-    for extension in _UNAVAILABLE:
-        if name.endswith("." + extension):
-            return get_format(extension), gzipped  # raises, saying why
     return None, gzipped

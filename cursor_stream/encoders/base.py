@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
 from typing import Any, ClassVar
 
 #: Rows as PostgreSQL rendered them: a sequence of text values (None for SQL NULL) per row.
@@ -24,6 +25,10 @@ class Format:
     extension: ClassVar[str] = ""
     #: True for formats that must not be written to a terminal (xlsx).
     binary: ClassVar[bool] = False
+    #: True when encoding takes long enough to stall an event loop (xlsx, a pure-Python
+    #: writer): the export then runs :meth:`encode`, :meth:`end_chunks` and :meth:`close` in a
+    #: worker thread of its own, one call at a time.
+    blocking: ClassVar[bool] = False
     #: "text": every column is cast to text; "json": one JSON object (text) per row.
     rendering: ClassVar[str] = "text"
     #: Options of asyncpg's ``copy_from_query()`` making ``COPY ... TO STDOUT`` write exactly
@@ -33,10 +38,21 @@ class Format:
     has_header: ClassVar[bool] = False
     supports_bom: ClassVar[bool] = False
 
+    @classmethod
+    def check_available(cls) -> None:
+        """Raise InvalidArgument if the format cannot be used here (an optional extra missing)."""
+
     def __init__(self, columns: Sequence[str], *, header: bool = True, bom: bool = False) -> None:
         self.columns = tuple(columns)
         self.header = header and self.has_header
         self.bom = bom and self.supports_bom
+
+    def set_column_types(self, types: Sequence[str]) -> None:
+        """Receive the PostgreSQL type of each rendered column, before :meth:`begin`.
+
+        Rendered types: a column rendered as text (choice labels, formula escaping) is ``text``.
+        Not called for an export known to be empty without running a query.
+        """
 
     def begin(self) -> bytes:
         """Return the bytes before the first row (BOM, header row, ``[``)."""
@@ -53,6 +69,26 @@ class Format:
     def end(self) -> bytes:
         """Return the bytes after the last row."""
         return b""
+
+    def end_chunks(self) -> Iterator[bytes]:
+        """Yield the bytes after the last row in pieces (a format holding a file yields it)."""
+        tail = self.end()
+        if tail:
+            yield tail
+
+    def close(self) -> None:
+        """Release what the encoder holds (temporary files); called however the export ends."""
+
+    def __enter__(self) -> Format:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def count_rows(self, data: bytes) -> int:
         """Return how many rows a chunk of output holds (for progress; may be approximate)."""

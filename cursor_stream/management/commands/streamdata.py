@@ -159,7 +159,8 @@ class Command(AsyncCommand):
                 if implied is None:
                     raise CommandError(
                         f"Cannot tell the format from the output name {path!r}; pass --format "
-                        "csv, tsv, jsonl or json, or use one of those suffixes (.gz for gzip)."
+                        "csv, tsv, jsonl, json or xlsx, or use one of those suffixes (.gz for "
+                        "gzip)."
                     )
                 fmt = implied
             check_target(path, force=options["force"])
