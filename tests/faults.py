@@ -38,6 +38,7 @@ class BlackHoleProxy:
         self._listener.settimeout(0.2)
         self.port = int(self._listener.getsockname()[1])
         self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> BlackHoleProxy:
@@ -48,10 +49,14 @@ class BlackHoleProxy:
 
     def __exit__(self, *exc: Any) -> None:
         self.stopped.set()
-        for sock in [self._listener, *self._sockets]:
+        for thread in self._threads[:1]:
+            thread.join(timeout=2)  # the accept loop: no socket is added after this
+        with self._lock:
+            sockets = [self._listener, *self._sockets]
+        for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.close()
-        for thread in self._threads:
+        for thread in self._threads[1:]:
             thread.join(timeout=2)
 
     def freeze(self) -> None:
@@ -63,8 +68,12 @@ class BlackHoleProxy:
                 client, _ = self._listener.accept()
             except (TimeoutError, OSError):
                 continue
+            if self.stopped.is_set():
+                client.close()
+                return
             upstream = socket.create_connection(self.target)
-            self._sockets += [client, upstream]
+            with self._lock:
+                self._sockets += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
                 thread = threading.Thread(target=self._pump, args=(src, dst), daemon=True)
                 thread.start()
