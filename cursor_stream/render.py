@@ -16,12 +16,14 @@ what makes wrapping an ``ORDER BY`` query safe here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .exceptions import InvalidArgument
 from .sql import Column
+from .sqltext import split_sql
 
 #: Types whose values are user text, subject to formula escaping.
 TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "char", "name", "citext"})
@@ -143,8 +145,7 @@ def render_query(
 # Inlining parameters (COPY cannot take bind parameters)
 
 
-def _is_ident_char(ch: str) -> bool:
-    return ch.isalnum() or ch in "_$"
+_DOLLAR_PARAM = re.compile(r"(?<![\w$])\$(\d+)(?![\w$])")
 
 
 def inline_params(sql: str, literals: Sequence[str]) -> str:
@@ -153,78 +154,19 @@ def inline_params(sql: str, literals: Sequence[str]) -> str:
     ``literals`` are SQL literals already quoted (``quote_nullable()`` output from the server, or
     :func:`quote_literal`); they are substituted as whole tokens.
     """
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch == "'":
-            escape = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_ident_char(sql[i - 2]))
-            j = i + 1
-            while j < n:
-                if escape and sql[j] == "\\":
-                    j += 2
-                    continue
-                if sql[j] == "'":
-                    if j + 1 < n and sql[j + 1] == "'":
-                        j += 2
-                        continue
-                    break
-                j += 1
-            out.append(sql[i : j + 1])
-            i = j + 1
-            continue
-        if ch == '"':
-            j = sql.find('"', i + 1)
-            while j != -1 and j + 1 < n and sql[j + 1] == '"':
-                j = sql.find('"', j + 2)
-            j = n if j == -1 else j + 1
-            out.append(sql[i:j])
-            i = j
-            continue
-        if sql.startswith("--", i):
-            j = sql.find("\n", i)
-            j = n if j == -1 else j
-            out.append(sql[i:j])
-            i = j
-            continue
-        if sql.startswith("/*", i):
-            depth, j = 0, i
-            while j < n:
-                if sql.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif sql.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                    if depth == 0:
-                        break
-                else:
-                    j += 1
-            out.append(sql[i:j])
-            i = j
-            continue
-        if ch == "$" and (i == 0 or not _is_ident_char(sql[i - 1])):
-            j = i + 1
-            while j < n and sql[j].isdigit():
-                j += 1
-            if j > i + 1 and (j == n or not _is_ident_char(sql[j])):
-                number = int(sql[i + 1 : j])
-                if not 1 <= number <= len(literals):
-                    raise InvalidArgument(
-                        f"The SQL refers to parameter ${number} but {len(literals)} were given."
-                    )
-                out.append(f"({literals[number - 1]})")
-                i = j
-                continue
-            tag_end = sql.find("$", i + 1)
-            tag = sql[i : tag_end + 1] if tag_end != -1 else ""
-            if tag and all(_is_ident_char(c) and c != "$" for c in tag[1:-1]):
-                end = sql.find(tag, tag_end + 1)
-                end = n if end == -1 else end + len(tag)
-                out.append(sql[i:end])
-                i = end
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+
+    def substitute(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if not 1 <= number <= len(literals):
+            raise InvalidArgument(
+                f"The SQL refers to parameter ${number} but {len(literals)} were given."
+            )
+        return f"({literals[number - 1]})"
+
+    return "".join(
+        _DOLLAR_PARAM.sub(substitute, text) if kind == "code" else text
+        for kind, text in split_sql(sql)
+    )
 
 
 def param_type_sql(type_: Any) -> str:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .exceptions import CompileError
+from .sqltext import split_sql
 
 #: asyncpg (and the protocol) accept at most this many bind parameters per statement.
 MAX_PARAMS = 32767
@@ -151,8 +153,13 @@ def _finish_param(value: Any) -> Any:
     return value.text if isinstance(value, _JsonParam) else value
 
 
-def _is_ident_char(ch: str) -> bool:
-    return ch.isalnum() or ch in "_$"
+# One regex pass over each code segment. A long ``IN (%s, %s, ...)`` list is matched whole (and
+# sent as one array parameter); otherwise ``%%``, ``%s`` and ``%(name)s`` one at a time.
+_PLACEHOLDERS = re.compile(
+    r"(?P<in>\b(?P<not>NOT\s+)?IN\s*\(\s*%s(?:\s*,\s*%s){" + str(IN_LIST_AS_ARRAY - 1) + r",}\s*\))"
+    r"|(?P<percent>%%)|(?P<positional>%s)|(?P<named>%\((?P<key>[^)]*)\)s)",
+    re.IGNORECASE,
+)
 
 
 def rewrite_placeholders(
@@ -161,125 +168,85 @@ def rewrite_placeholders(
     """Rewrite psycopg placeholders (``%s``, ``%(name)s``, ``%%``) to asyncpg's ``$n``.
 
     Literals (``'...'``, ``E'...'``, ``$tag$...$tag$``), quoted identifiers and comments are copied
-    unchanged, except that ``%%`` becomes ``%`` everywhere, as psycopg does. Without parameters
-    (``params is None``) the SQL is returned untouched, as ``cursor.execute(sql)`` would send it.
-    Long ``IN (%s, %s, ...)`` lists become ``= ANY($n)`` with one array parameter, so that more
-    than 32,767 values can be passed.
+    unchanged (:func:`~cursor_stream.sqltext.split_sql`), except that ``%%`` becomes ``%`` in
+    literals and identifiers too, as psycopg does. Without parameters (``params is None``) the
+    SQL is returned untouched, as ``cursor.execute(sql)`` would send it. Long
+    ``IN (%s, %s, ...)`` lists become ``= ANY($n)`` with one array parameter, so that more than
+    32,767 values can be passed.
     """
     if params is None:
         return sql, ()
     named = isinstance(params, Mapping)
-    positional = list(params) if not named else []
+    positional = [] if named else list(params)
     mapping: Mapping[str, Any] = params if named else {}  # type: ignore[assignment]
-    out: list[str] = []
     new_params: list[Any] = []
     named_index: dict[str, int] = {}
-    next_positional = 0
-    i, n = 0, len(sql)
+    used = 0  # positional parameters consumed
     saw_placeholder = False
 
-    def placeholder(value: Any, key: str | None = None) -> str:
-        if key is not None and key in named_index:
-            number = named_index[key]
-            value = new_params[number - 1]
-            return f"${number}{_cast_for(value)}"
+    def bind(value: Any) -> str:
         value = adapt_param(value)
         new_params.append(value)
-        if key is not None:
-            named_index[key] = len(new_params)
         return f"${len(new_params)}{_cast_for(value)}"
 
-    while i < n:
-        ch = sql[i]
-        if ch == "%":
-            nxt = sql[i + 1] if i + 1 < n else ""
-            if nxt == "%":
-                out.append("%")
-                i += 2
-                continue
-            if nxt == "s" and not named:
-                if next_positional >= len(positional):
-                    raise CompileError(
-                        f"The SQL has more %s placeholders than the {len(positional)} "
-                        "parameters given."
-                    )
-                saw_placeholder = True
-                # Collapse a long IN list into one array parameter (see docstring).
-                collapsed = _try_collapse_in_list(sql, i, out, positional, next_positional)
-                if collapsed is not None:
-                    end, count, values = collapsed
-                    out.append(placeholder(values))
-                    next_positional += count
-                    i = end
-                    continue
-                out.append(placeholder(positional[next_positional]))
-                next_positional += 1
-                i += 2
-                continue
-            if nxt == "(" and named:
-                close = sql.find(")s", i + 2)
-                if close == -1:
-                    raise CompileError(f"Malformed named placeholder at position {i} of the SQL.")
-                key = sql[i + 2 : close]
-                if key not in mapping:
-                    raise CompileError(
-                        f"The SQL uses the parameter %({key})s, which was not given."
-                    )
-                saw_placeholder = True
-                out.append(placeholder(mapping[key], key))
-                i = close + 2
-                continue
-            out.append(ch)
-            i += 1
-            continue
-        if ch == "'":
-            escape = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_ident_char(sql[i - 2]))
-            end = _end_of_string(sql, i, backslash_escapes=escape)
-            out.append(sql[i:end].replace("%%", "%"))
-            i = end
-            continue
-        if ch == '"':
-            end = sql.find('"', i + 1)
-            while end != -1 and end + 1 < n and sql[end + 1] == '"':
-                end = sql.find('"', end + 2)
-            end = n if end == -1 else end + 1
-            out.append(sql[i:end].replace("%%", "%"))
-            i = end
-            continue
-        if ch == "-" and sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end == -1 else end
-            out.append(sql[i:end])
-            i = end
-            continue
-        if ch == "/" and sql.startswith("/*", i):
-            end = _end_of_block_comment(sql, i)
-            out.append(sql[i:end])
-            i = end
-            continue
-        if ch == "$" and (i == 0 or not _is_ident_char(sql[i - 1])):
-            tag_end = sql.find("$", i + 1)
-            tag = sql[i : tag_end + 1] if tag_end != -1 else ""
-            if (
-                tag
-                and all(_is_ident_char(c) and c != "$" for c in tag[1:-1])
-                and not (tag[1:-1][:1].isdigit())
-            ):
-                end = sql.find(tag, tag_end + 1)
-                end = n if end == -1 else end + len(tag)
-                out.append(sql[i:end])
-                i = end
-                continue
-        out.append(ch)
-        i += 1
+    def take(count: int) -> list[Any]:
+        nonlocal used
+        if used + count > len(positional):
+            raise CompileError(
+                f"The SQL has more %s placeholders than the {len(positional)} parameters given."
+            )
+        values = positional[used : used + count]
+        used += count
+        return values
 
-    if not named and next_positional != len(positional):
+    def replace(match: re.Match[str]) -> str:
+        nonlocal saw_placeholder
+        kind = match.lastgroup
+        if kind == "percent":
+            return "%"
+        if kind == "named" or match.group("named"):
+            if not named:
+                return match.group()
+            key = match.group("key")
+            if key not in mapping:
+                raise CompileError(f"The SQL uses the parameter %({key})s, which was not given.")
+            saw_placeholder = True
+            if key not in named_index:
+                bind(mapping[key])
+                named_index[key] = len(new_params)
+            number = named_index[key]
+            return f"${number}{_cast_for(new_params[number - 1])}"
+        if named:
+            return match.group()
+        saw_placeholder = True
+        if kind == "positional":
+            return bind(take(1)[0])
+        # A long IN list.
+        text = match.group()
+        count = text.count("%s")
+        values = take(count)
+        array = _as_array(values)
+        if array is None:
+            # Mixed or NULL values: keep the list, one parameter per value.
+            return re.sub("%s", lambda _m: bind(values.pop(0)), text)
+        head = "<> ALL(" if match.group("not") else "= ANY("
+        return f"{head}{bind(array)})"
+
+    out: list[str] = []
+    for kind, text in split_sql(sql):
+        if kind == "code":
+            out.append(_PLACEHOLDERS.sub(replace, text))
+        elif kind in ("string", "ident"):
+            out.append(text.replace("%%", "%"))
+        else:
+            out.append(text)
+
+    if not named and used != len(positional):
         if not saw_placeholder:
             # Native asyncpg placeholders ($1, $2): pass the SQL through unchanged.
             return sql, tuple(_finish_param(adapt_param(p)) for p in positional)
         raise CompileError(
-            f"The SQL has {next_positional} %s placeholders but {len(positional)} parameters "
-            "were given."
+            f"The SQL has {used} %s placeholders but {len(positional)} parameters were given."
         )
     if len(new_params) > MAX_PARAMS:
         raise CompileError(
@@ -289,89 +256,17 @@ def rewrite_placeholders(
     return "".join(out), tuple(_finish_param(p) for p in new_params)
 
 
-def _end_of_string(sql: str, start: int, *, backslash_escapes: bool) -> int:
-    i, n = start + 1, len(sql)
-    while i < n:
-        ch = sql[i]
-        if backslash_escapes and ch == "\\":
-            i += 2
-            continue
-        if ch == "'":
-            if i + 1 < n and sql[i + 1] == "'":
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
-
-
-def _end_of_block_comment(sql: str, start: int) -> int:
-    depth, i, n = 0, start, len(sql)
-    while i < n:
-        if sql.startswith("/*", i):
-            depth += 1
-            i += 2
-        elif sql.startswith("*/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return n
-
-
-def _try_collapse_in_list(
-    sql: str, at: int, out: list[str], positional: list[Any], first: int
-) -> tuple[int, int, list[Any]] | None:
-    """If ``sql[at:]`` starts a long ``IN (%s, %s, ...)`` list, rewrite it to ``= ANY(...)``."""
-    prefix = "".join(out[-12:]).rstrip()
-    if not prefix.endswith("("):
+def _as_array(values: list[Any]) -> list[Any] | None:
+    """Return ``values`` as one array parameter, or None when they cannot be one."""
+    if any(v is None for v in values) or len({type(v) for v in values}) != 1:
         return None
-    before = prefix[:-1].rstrip()
-    upper = before.upper()
-    if upper.endswith(" NOT IN") or upper.endswith(")NOT IN"):
-        operator, keyword_len = "<> ALL(", len("NOT IN")
-    elif upper.endswith(" IN") or upper.endswith(")IN"):
-        operator, keyword_len = "= ANY(", len("IN")
-    else:
+    if isinstance(values[0], (list, tuple, dict)):
         return None
-    count, i, n = 0, at, len(sql)
-    while True:
-        if not sql.startswith("%s", i):
-            return None
-        count += 1
-        i += 2
-        while i < n and sql[i] == " ":
-            i += 1
-        if i < n and sql[i] == ",":
-            i += 1
-            while i < n and sql[i] == " ":
-                i += 1
-            continue
-        if i < n and sql[i] == ")":
-            break
-        return None
-    values = positional[first : first + count]
-    if count < IN_LIST_AS_ARRAY or any(v is None for v in values):
-        return None
-    kinds = {type(v) for v in values}
-    if len(kinds) != 1 or isinstance(values[0], (list, tuple, dict)):
-        return None
-    # Remove "IN (" already copied to the output and write "= ANY(" instead; the caller appends
-    # the array placeholder and we consume the closing parenthesis ourselves.
-    text = "".join(out)
-    stripped = text.rstrip()
-    assert stripped.endswith("(")
-    head = stripped[:-1].rstrip()
-    head = head[: len(head) - keyword_len]
-    out.clear()
-    out.append(head + operator)
-    # `placeholder()` adds the cast of the *list*, which is "" (untyped): the server infers the
-    # array type from the column; give integers an explicit array type as psycopg would.
+    # An untyped array lets the server infer its type from the column; integers get an explicit
+    # type, as psycopg would give their literals.
     if isinstance(values[0], int) and not isinstance(values[0], bool):
-        return i, count, _TypedArray(values, "::int8[]")  # type: ignore[return-value]
-    return i, count, values
+        return _TypedArray(values, "::int8[]")
+    return list(values)
 
 
 # --------------------------------------------------------------------------------------------
