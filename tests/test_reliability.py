@@ -252,6 +252,19 @@ def test_placeholders_inside_literals_never_change_what_the_server_sees(literals
 # 11. PgBouncer -----------------------------------------------------------------------------------
 
 
+def bouncer(pool_mode: str) -> Any:
+    """Run a PgBouncer in front of the test database (see tests/faults.py)."""
+    params = connect_params()
+    return faults.pgbouncer(
+        host=params.host[0],  # type: ignore[index]
+        port=params.port[0],  # type: ignore[index]
+        user=params.user or "postgres",
+        password=params.password or "",
+        database=params.database or "",
+        pool_mode=pool_mode,
+    )
+
+
 def pooled_params(port: int, **changes: Any) -> ConnectParams:
     params = connect_params()
     return ConnectParams(**{**params.__dict__, "host": ("127.0.0.1",), "port": (port,), **changes})
@@ -262,15 +275,7 @@ def pooled_params(port: int, **changes: Any) -> ConnectParams:
 def test_exports_through_pgbouncer_are_complete_and_never_collide_on_prepared_statements(
     products, pool_mode
 ):
-    params = connect_params()
-    with faults.pgbouncer(
-        host=params.host[0],  # type: ignore[index]
-        port=params.port[0],  # type: ignore[index]
-        user=params.user or "postgres",
-        password=params.password or "",
-        database=params.database or "",
-        pool_mode=pool_mode,
-    ) as port:
+    with bouncer(pool_mode) as port:
         pooled = pooled_params(port)
 
         async def export(prefetch: int) -> list[int]:
@@ -296,14 +301,7 @@ def test_assume_role_through_pgbouncer_transaction_mode_applies_inside_the_expor
         cursor.execute("DROP ROLE IF EXISTS cursor_stream_reader")
         cursor.execute("CREATE ROLE cursor_stream_reader")
     try:
-        with faults.pgbouncer(
-            host=params.host[0],  # type: ignore[index]
-            port=params.port[0],  # type: ignore[index]
-            user=params.user or "postgres",
-            password=params.password or "",
-            database=params.database or "",
-            pool_mode="transaction",
-        ) as port:
+        with bouncer("transaction") as port:
             pooled = pooled_params(port, assume_role="cursor_stream_reader")
 
             async def run() -> list[str]:
@@ -329,14 +327,7 @@ def test_assume_role_through_pgbouncer_transaction_mode_applies_inside_the_expor
 @pytest.mark.slow
 def test_startup_options_refused_by_pgbouncer_fail_fast_saying_what_to_change(products):
     params = connect_params()
-    with faults.pgbouncer(
-        host=params.host[0],  # type: ignore[index]
-        port=params.port[0],  # type: ignore[index]
-        user=params.user or "postgres",
-        password=params.password or "",
-        database=params.database or "",
-        pool_mode="transaction",
-    ) as port:
+    with bouncer("transaction") as port:
         pooled = pooled_params(
             port, server_settings={**params.server_settings, "search_path": "public"}
         )
