@@ -173,9 +173,18 @@ class StreamExportMixin(_Base):
         export.__name__ = f"{ACTION_PREFIX}{fmt.name}"
         return export  # type: ignore[no-any-return]
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        """Add one export action per format for users allowed to export."""
-        actions: dict[str, Any] = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
+        """Add one export action per format for users allowed to export.
+
+        ``action_location`` is Django 6.1's (change list or change form); earlier versions
+        call this with the request alone. Exports belong to the change list only.
+        """
+        if action_location is None:
+            actions: dict[str, Any] = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)
+            if getattr(action_location, "name", "CHANGE_LIST") != "CHANGE_LIST":
+                return actions
         if self.actions is None or IS_POPUP_VAR in request.GET:
             return actions
         if not self.has_export_permission(request):
