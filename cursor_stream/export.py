@@ -167,8 +167,16 @@ def _queryset_for_export(source: Any, fields: Sequence[str] | None) -> tuple[Any
 def _describe_in_thread(compiled: CompiledQuery, params: ConnectParams) -> list[Column]:
     """Return the result columns of raw SQL, asked of the server from sync code."""
 
-    # The export's own options: this short connection counts against MAX_CONNECTIONS too.
+    # The export's own options: this short connection counts against MAX_CONNECTIONS too. When
+    # the caller runs an event loop (an async view) we block it while we wait: never wait for
+    # a free place then, answer ExportsBusy at once.
     options = StreamOptions.from_settings()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        options = replace(options, connection_wait=0.0)
 
     async def describe() -> list[Column]:
         async with Snapshot(params, options) as snap:

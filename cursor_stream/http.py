@@ -415,6 +415,10 @@ def streaming_response(
         prepared = prepare_export(source, params, fields=fields, using=using, options=opts)
     except ConfigurationError:
         raise  # the project's fault, not the request's: a 500 and a traceback in the log
+    except ExportsBusy as exc:
+        # Raw SQL is described by the server while preparing: that connection can find every
+        # place taken, which is the same 503 as for the export itself.
+        return _busy_response(exc, describe_source(source))
     except (CompileError, InvalidArgument, FieldError, TypeError, ValueError) as exc:
         raise BadRequest(f"Cannot export this data: {exc}") from exc
     except CursorStreamError as exc:
@@ -455,11 +459,7 @@ def response_for(
         # the event loop (sync views); async views get an answer at once.
         slot = reserve_slot(prepared.alias, prepared.stream_options, block=not _on_event_loop())
     except ExportsBusy as exc:
-        logger.warning("Refused %s: %s", identity, exc)
-        busy = HttpResponse(f"{exc}\n", status=503, content_type="text/plain; charset=utf-8")
-        busy["Retry-After"] = "5"
-        busy["Cache-Control"] = "no-store"
-        return busy
+        return _busy_response(exc, str(identity))
 
     def chunks() -> AsyncGenerator[bytes, None]:
         return guarded_chunks(prepared.achunks(slot=slot), fmt.name, identity)
@@ -485,6 +485,14 @@ def response_for(
     response["X-Export-Id"] = identity.id
     logger.info("Streaming %s.", identity)
     return response
+
+
+def _busy_response(exc: ExportsBusy, what: str) -> HttpResponse:
+    logger.warning("Refused %s: %s", what, exc)
+    busy = HttpResponse(f"{exc}\n", status=503, content_type="text/plain; charset=utf-8")
+    busy["Retry-After"] = "5"
+    busy["Cache-Control"] = "no-store"
+    return busy
 
 
 def _on_event_loop() -> bool:

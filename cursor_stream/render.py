@@ -77,7 +77,9 @@ def _formula_escaped(expr: str) -> str:
     # about half the server time of left(x, 1) IN (...) per text cell (COPY of 1M rows x 4
     # text columns: 0.5 s against 1.0 s). ascii('') is 0 and ascii(NULL) is NULL.
     codes = ", ".join(str(ord(p)) for p in FORMULA_PREFIXES)
-    return f"CASE WHEN ascii({expr}) IN ({codes}) THEN '''' || {expr} ELSE {expr} END"
+    # Cast first: for PostgreSQL's one-byte "char" type, '...' || x is ambiguous.
+    text = f"({expr})::text"
+    return f"CASE WHEN ascii({text}) IN ({codes}) THEN '''' || {text} ELSE {text} END"
 
 
 def _labelled(expr: str, choices: Mapping[str, str]) -> str:
@@ -138,7 +140,14 @@ def render_query(
                 "identifier limit and cannot be a JSON key; choose shorter field names."
             )
     fields = ", ".join(f"{e} AS {quote_ident(s.name)}" for e, s in zip(exprs, specs, strict=True))
-    return f"SELECT row_to_json(r)::text FROM (SELECT {fields} FROM {source}) AS r"
+    # json values nested in arrays, composites or domains keep their input's line breaks. In
+    # valid JSON a raw CR or LF can only be whitespace (inside strings they are escaped), so
+    # turning them into spaces keeps every value and puts each row on exactly one line, which
+    # the line-based formats and COPY's quoting rely on.
+    return (
+        "SELECT translate(row_to_json(r)::text, E'\\n\\r', '  ') "
+        f"FROM (SELECT {fields} FROM {source}) AS r"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -147,3 +147,13 @@ class GzipStream:
     def close(self) -> None:
         self._gzip.close()
         self._stream.flush()
+
+    def abandon(self) -> None:
+        """Stop without the gzip trailer, so that a failed export never decompresses cleanly.
+
+        (GzipFile writes its trailer on close, and IOBase closes on garbage collection: detach
+        the underlying stream first.)
+        """
+        self._gzip.fileobj = None  # type: ignore[assignment]
+        with contextlib.suppress(ValueError, OSError):
+            self._stream.flush()

@@ -163,7 +163,7 @@ _PLACEHOLDERS = re.compile(
 
 
 def rewrite_placeholders(
-    sql: str, params: Sequence[Any] | Mapping[str, Any] | None
+    sql: str, params: Sequence[Any] | Mapping[str, Any] | None, *, arrays: bool = True
 ) -> tuple[str, tuple[Any, ...]]:
     """Rewrite psycopg placeholders (``%s``, ``%(name)s``, ``%%``) to asyncpg's ``$n``.
 
@@ -172,7 +172,7 @@ def rewrite_placeholders(
     literals and identifiers too, as psycopg does. Without parameters (``params is None``) the
     SQL is returned untouched, as ``cursor.execute(sql)`` would send it. Long
     ``IN (%s, %s, ...)`` lists become ``= ANY($n)`` with one array parameter, so that more than
-    32,767 values can be passed.
+    32,767 values can be passed (``arrays=False`` keeps one parameter per value).
     """
     if params is None:
         return sql, ()
@@ -225,7 +225,7 @@ def rewrite_placeholders(
         text = match.group()
         count = text.count("%s")
         values = take(count)
-        array = _as_array(values)
+        array = _as_array(values) if arrays else None
         if array is None:
             # Mixed or NULL values: keep the list, one parameter per value.
             return re.sub("%s", lambda _m: bind(values.pop(0)), text)
@@ -273,12 +273,33 @@ def _as_array(values: list[Any]) -> list[Any] | None:
 # QuerySets
 
 
+def strip_trailing_semicolons(sql: str) -> str:
+    """Drop the ``;`` that end a statement (only whitespace and comments may follow them).
+
+    A trailing semicolon is harmless on its own but breaks the query once the exports wrap it
+    (``SELECT ... FROM (<sql>) AS q``).
+    """
+    segments = list(split_sql(sql))
+    for index in range(len(segments) - 1, -1, -1):
+        kind, text = segments[index]
+        if kind == "comment":
+            continue
+        if kind != "code":
+            break
+        body = text.rstrip(" \t\r\n;")
+        segments[index] = (kind, body + text[len(body) :].replace(";", ""))
+        if body:
+            break
+    return "".join(text for _kind, text in segments)
+
+
 def compile_sql(
     sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None, *, using: str
 ) -> CompiledQuery:
     """Compile a raw SQL string with psycopg-style (or native ``$n``) parameters."""
     if not isinstance(sql, str) or not sql.strip():
         raise CompileError(f"Expected a QuerySet or a non-empty SQL string, got {sql!r}.")
+    sql = strip_trailing_semicolons(sql)
     text, values = rewrite_placeholders(sql, params)
     return CompiledQuery(sql=text, params=values, alias=using)
 

@@ -766,3 +766,74 @@ def test_no_password_in_any_output_or_report(products, tmp_path, case, caplog):
     assert "Could not connect to PostgreSQL" in report
     assert SECRET not in report
     assert SECRET not in caplog.text
+
+
+# Found in review: edge cases of the export pipeline ------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["copy", "cursor"])
+def test_formula_escaping_works_on_postgresqls_one_byte_char_type(products, engine):
+    body = export_bytes(
+        "SELECT relkind, '=x'::\"char\" AS eq FROM pg_class WHERE relname = 'pg_class'",
+        engine=engine,
+        escape_formulas=True,
+        format="csv",
+    )
+    assert body == b"relkind,eq\nr,'=\n"
+
+
+@pytest.mark.parametrize("engine", ["copy", "cursor"])
+def test_a_trailing_semicolon_and_comment_are_accepted(products, engine):
+    body = export_bytes("SELECT 1 AS x; -- done\n", engine=engine, format="csv")
+    assert body == b"x\n1\n"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_json_with_raw_line_breaks_nested_in_arrays_is_one_line_on_both_engines(products, fmt):
+    import json
+
+    sql = 'SELECT ARRAY[E\'{"a":\\n1}\'::json, E\'{"b":\\r\\n"x\\\\ny"}\'::json] AS j'
+    outputs = {
+        engine: export_bytes(sql, engine=engine, format=fmt) for engine in ("copy", "cursor")
+    }
+    assert outputs["copy"] == outputs["cursor"]
+    text = outputs["copy"].decode()
+    rows = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
+    assert rows == [{"j": [{"a": 1}, {"b": "x\ny"}]}]
+
+
+def test_streamdata_inlines_a_long_in_list_of_params_value_by_value(products):
+    params = [str(i) for i in range(1, 151)]
+    placeholders = ", ".join(["%s"] * len(params))
+    out = io.StringIO()
+    call_command(
+        "streamdata",
+        "--sql",
+        f"SELECT product_id FROM product WHERE product_id IN ({placeholders}) ORDER BY 1",
+        *[arg for value in params for arg in ("--param", value)],
+        "-v",
+        "0",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert out.getvalue().split() == ["product_id", *params]
+
+
+def test_a_failed_gzip_export_to_stdout_has_no_gzip_trailer(products):
+    import gzip
+
+    proc = streamdata_process(
+        "--sql",
+        "SELECT g, 1 / (g - 150000) AS boom FROM generate_series(1, 200000) AS g",
+        "--engine",
+        "cursor",
+        "--gzip",
+        "-o",
+        "-",
+        app="cs-gzip-fail",
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert b"division by zero" in err
+    with pytest.raises(EOFError):
+        gzip.decompress(out)  # truncated: `| gunzip` fails too

@@ -252,3 +252,21 @@ def test_a_busy_limit_answers_503_before_streaming_and_frees_the_place(products,
         again = reserve_slot("default", options, block=False)
         assert again is not None  # every place was given back
         again.release()
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_raw_sql_export_answers_503_when_its_describe_connection_finds_no_place(products):
+    """Raw SQL is described by the server while preparing; a busy limit is a 503, not a 400."""
+    from django.test import Client, override_settings
+
+    from cursor_stream.streaming import StreamOptions, reserve_slot
+
+    with override_settings(CURSOR_STREAM={"MAX_CONNECTIONS": 1, "CONNECTION_WAIT": 0.1}):
+        held = reserve_slot("default", StreamOptions.from_settings(), block=False)
+        assert held is not None
+        try:
+            response = Client().get("/series/?n=10")
+        finally:
+            held.release()
+    assert response.status_code == 503
+    assert b"export connections to database 'default' are in use" in response.content

@@ -312,16 +312,21 @@ class Command(AsyncCommand):
             writer = _TextWriter(stream, decoder)
         chunks = plan.export.achunks(stats=stats)
         try:
+            finished = False
             try:
                 async with contextlib.aclosing(chunks) as source:
                     async for chunk in source:
                         writer.write(chunk)
+                finished = True
             finally:
-                if isinstance(writer, (GzipStream, _TextWriter)):
+                if isinstance(writer, _TextWriter) or (isinstance(writer, GzipStream) and finished):
                     writer.close()
-                else:
-                    with contextlib.suppress(ValueError):
-                        buffer.flush()  # type: ignore[union-attr]
+                elif isinstance(writer, GzipStream):
+                    # A failed export gets no gzip trailer: `| gunzip` must not accept it.
+                    writer.abandon()
+                elif buffer is not None:
+                    with contextlib.suppress(ValueError, OSError):
+                        buffer.flush()
         except BrokenPipeError:
             # The reader went away (`| head`): stop like Unix tools do. The export's connection
             # is closed by aclosing(); point stdout at /dev/null so that the interpreter's own
@@ -357,7 +362,9 @@ def _sql_with_params(sql: str, params: list[str]) -> str:
     if not params:
         return sql
     try:
-        text, values = rewrite_placeholders(sql, params)
+        # One literal per value: an IN list sent as one array parameter would be inlined as a
+        # Python list.
+        text, values = rewrite_placeholders(sql, params, arrays=False)
         return inline_params(text, [quote_literal(str(v)) for v in values])
     except CursorStreamError:
         raise
