@@ -401,14 +401,15 @@ def _row_builder(queryset: Any, compiler: Any, alias: str) -> RowBuilder:
     converters = compiler.get_converters(fields)
     col_count = compiler.col_count if compiler.has_extra_select else None
 
+    # Slicing an asyncpg Record returns a tuple, about twice as fast as tuple(record); it also
+    # drops the ordering columns Django may append (col_count).
+    cut = slice(None, col_count)
+
     def convert(batch: Sequence[Any]) -> list[Any]:
-        if col_count is not None:
-            rows: Iterable[Any] = (tuple(r)[:col_count] for r in batch)
-        else:
-            rows = map(tuple, batch)
+        rows = [r[cut] for r in batch]
         if converters:
             return [tuple(r) for r in compiler.apply_converters(rows, converters)]
-        return list(rows)
+        return rows
 
     if iterable is ValuesIterable:
         names = _value_names(queryset)

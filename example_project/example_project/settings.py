@@ -70,6 +70,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 
-CURSOR_STREAM = {
-    "PREFETCH": 5000,
-}
+# Every key has a default (see the README); the default PREFETCH of 2000 rows per round trip
+# measured faster here than 5000 (larger batches cost more than the round trips they save).
+CURSOR_STREAM: dict[str, object] = {}
