@@ -18,6 +18,7 @@ import asyncpg
 
 from .conf import get_settings
 from .exceptions import ConfigurationError, ConnectError
+from .sqltext import quote_ident
 
 # OPTIONS keys that only mean something to Django or psycopg and do not change which server,
 # database or role we talk to. Django's own isolation level is replaced by the export's transaction.
@@ -375,8 +376,3 @@ async def connect(params: ConnectParams, *, set_role: bool = True) -> asyncpg.Co
             raise ConnectError(describe_connect_error(params, exc)) from None
         raise
     return conn
-
-
-def quote_ident(name: str) -> str:
-    """Return ``name`` quoted as a PostgreSQL identifier."""
-    return '"' + name.replace('"', '""') + '"'

@@ -23,7 +23,7 @@ from typing import Any
 
 from .exceptions import InvalidArgument
 from .sql import Column
-from .sqltext import split_sql
+from .sqltext import quote_ident, split_sql
 
 #: Types whose values are user text, subject to formula escaping.
 TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "char", "name", "citext"})
@@ -57,11 +57,6 @@ def quote_literal(value: str) -> str:
         raise InvalidArgument(f"PostgreSQL text cannot hold a NUL character: {value!r}.")
     escaped = value.replace("\\", "\\\\").replace("'", "''")
     return f"E'{escaped}'" if "\\" in value else f"'{escaped}'"
-
-
-def quote_ident(name: str) -> str:
-    """Return ``name`` as a quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def session_sql(timezone: str) -> str:

@@ -27,6 +27,11 @@ _START = re.compile(
 )
 
 
+def quote_ident(name: str) -> str:
+    """Return ``name`` quoted as a PostgreSQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def split_sql(sql: str) -> Iterator[tuple[Kind, str]]:
     """Yield ``(kind, text)`` segments that concatenate back to ``sql``."""
     pos, n = 0, len(sql)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from .conf import get_settings
-from .connection import ConnectParams, connect, connect_params, quote_ident, resolve_alias
+from .connection import ConnectParams, connect, connect_params, resolve_alias
 from .exceptions import (
     ConnectionLost,
     CursorStreamError,
@@ -38,6 +38,7 @@ from .exceptions import (
     StreamTimeout,
 )
 from .sql import Column, CompiledQuery, compile_source, compile_sql
+from .sqltext import quote_ident
 
 T = TypeVar("T")
 

@@ -23,17 +23,12 @@ from django.db import connection
 
 from catalog.models import Product
 from cursor_stream.export import ExportOptions, prepare_export
+from tests import faults
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 pytestmark = [pytest.mark.slow, pytest.mark.urls("tests.http_urls")]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _database_url() -> str:
@@ -73,7 +68,7 @@ def server(
     django_db_setup: None,
 ) -> Iterator[Server]:
     """Run one server per kind for the module (it only needs the test database's name)."""
-    port = _free_port()
+    port = faults.free_port()
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),

@@ -20,18 +20,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests import faults
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LIMIT = 4
 DB_CONNECTION_LIMIT = 12
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -43,7 +39,7 @@ def uvicorn_server(tmp_path: Path, products: int) -> Iterator[int]:
             query="application_name=cs-reliability-server",
         )
     )
-    port = _free_port()
+    port = faults.free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
