@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +27,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     if CHROMIUM is None:
-        pytest.skip("no chromium binary (apt-get install chromium)")
+        message = "no chromium binary (apt-get install chromium; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must run the browser test, never skip it
+        pytest.skip(message)
     # Playwright's sync API keeps an event loop running in this thread, which makes Django
     # refuse the test's own (truly synchronous) ORM calls.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
