@@ -18,6 +18,7 @@ import asyncpg
 
 from .conf import get_settings
 from .exceptions import ConfigurationError, ConnectError
+from .parity import connection_time_zone
 from .sqltext import quote_ident
 
 # OPTIONS keys that only mean something to Django or psycopg and do not change which server,
@@ -315,7 +316,7 @@ def connect_params(using: str | None = None) -> ConnectParams:
     return params_from_settings_dict(
         wrapper.settings_dict,
         alias=alias,
-        timezone_name=wrapper.timezone_name,
+        timezone_name=connection_time_zone(wrapper.settings_dict)[1],
         extra=conf.connect_kwargs,
         ignored_options=conf.ignored_options,
     )

@@ -27,9 +27,12 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from django.core.exceptions import SynchronousOnlyOperation
 
 from .exceptions import CompileError
+from .parity import ValueProfile
 from .sqltext import split_sql
 
 #: asyncpg (and the protocol) accept at most this many bind parameters per statement.
@@ -39,6 +42,8 @@ MAX_PARAMS = 32767
 IN_LIST_AS_ARRAY = 100
 
 RowBuilder = Callable[[Sequence[Any]], list[Any]]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class CompiledQuery:
     col_count: int | None = None
     #: True when built from a QuerySet (the export layer can then trust ``names``).
     from_queryset: bool = False
+    #: How Django's connection loads values (QuerySets only): rows are made to match it.
+    values: ValueProfile | None = field(default=None, compare=False, repr=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,8 +313,6 @@ def compile_sql(
 
 def compile_queryset(queryset: Any, *, using: str | None = None) -> CompiledQuery:
     """Compile a QuerySet for the alias it runs on (or ``using``) into a :class:`CompiledQuery`."""
-    from django.core.exceptions import EmptyResultSet, FieldError
-    from django.db import NotSupportedError
 
     from .connection import resolve_alias
 
@@ -321,6 +326,32 @@ def compile_queryset(queryset: Any, *, using: str | None = None) -> CompiledQuer
             "select_for_update() cannot be streamed: exports run in read-only transactions."
         )
     alias = resolve_alias(using or queryset.db)
+    profile = ValueProfile.for_alias(alias)
+    try:
+        return _compile(queryset, alias, profile)
+    except SynchronousOnlyOperation:
+        pass
+    # Compiling asked Django's own connection something (JSONObject and friends read the server
+    # version, a cached property that opens a connection): not allowed on an event loop's thread.
+    # Learn it once from a worker thread; later compiles in async code then need no database.
+    _learn_server_version(alias)
+    try:
+        return _compile(queryset, alias, profile)
+    except SynchronousOnlyOperation:
+        return _in_thread(lambda: _compile(queryset, alias, profile))
+
+
+def _compile(queryset: Any, alias: str, profile: ValueProfile) -> CompiledQuery:
+    from django.core.exceptions import EmptyResultSet, FieldError
+    from django.db import NotSupportedError
+
+    _prefill_server_version(alias)
+    # Compiling changes the query (combined queries ordered by an expression get an ordering
+    # column added to what they select): work on a copy, never on the caller's QuerySet.
+    queryset = queryset.all()
+    # Read the result's names before compiling, as Django's iterables do: they must not include
+    # the columns compilation adds.
+    names = _names_before_compile(queryset)
     compiler = queryset.query.get_compiler(using=alias)
     try:
         sql, params = compiler.as_sql()
@@ -329,10 +360,11 @@ def compile_queryset(queryset: Any, *, using: str | None = None) -> CompiledQuer
             sql="",
             params=(),
             alias=alias,
-            names=_names(queryset, compiler),
+            names=names or _model_names(compiler),
             empty=True,
-            build_rows=_row_builder(queryset, compiler, alias),
+            build_rows=_row_builder(queryset, compiler, alias, names),
             from_queryset=True,
+            values=profile,
         )
     except (FieldError, NotSupportedError, TypeError, ValueError) as exc:
         raise CompileError(f"The QuerySet cannot be compiled to SQL: {exc}") from None
@@ -341,11 +373,68 @@ def compile_queryset(queryset: Any, *, using: str | None = None) -> CompiledQuer
         sql=text,
         params=values,
         alias=alias,
-        names=_names(queryset, compiler),
-        build_rows=_row_builder(queryset, compiler, alias),
+        names=names or _model_names(compiler),
+        build_rows=_row_builder(queryset, compiler, alias, names),
         col_count=compiler.col_count if compiler.has_extra_select else None,
         from_queryset=True,
+        values=profile,
     )
+
+
+#: Server versions (``server_version_num``) learnt per alias, for compiling in async code.
+_server_versions: dict[str, int] = {}
+
+
+def _prefill_server_version(alias: str) -> None:
+    """Give Django's connection the server version learnt earlier, if it lacks one.
+
+    ``DatabaseWrapper.pg_version`` is a cached property (so it lives in the instance's
+    ``__dict__``) that Django computes by connecting; setting the same value spares that
+    connection, which async code may not open.
+    """
+    from django.db import connections
+
+    version = _server_versions.get(alias)
+    if version is not None:
+        wrapper = connections[alias]
+        wrapper.__dict__.setdefault("pg_version", version)
+
+
+def _learn_server_version(alias: str) -> None:
+    from django.db import connections
+
+    def learn() -> int:
+        try:
+            return int(connections[alias].pg_version)
+        finally:
+            connections[alias].close()
+
+    _server_versions[alias] = _in_thread(learn)
+
+
+def _in_thread(function: Callable[[], T]) -> T:
+    """Return ``function()`` run in a new thread (from a thread whose event loop is running).
+
+    Django refuses database access on an event loop's thread (SynchronousOnlyOperation); the
+    caller is blocked meanwhile, which only happens the first time for an alias.
+    """
+    import threading
+
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(function())
+        except BaseException as exc:
+            error.append(exc)
+
+    thread = threading.Thread(target=target, name="cursor_stream-compile")
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
 
 
 def _value_names(queryset: Any) -> list[str]:
@@ -356,22 +445,26 @@ def _value_names(queryset: Any) -> list[str]:
     return [*query.extra_select, *query.values_select, *query.annotation_select]
 
 
-def _names(queryset: Any, compiler: Any) -> tuple[str, ...]:
-    from django.db.models.query import ModelIterable
+def _names_before_compile(queryset: Any) -> tuple[str, ...] | None:
+    """Return the column names of a values()/values_list() QuerySet (None for models)."""
+    from django.db.models.query import NamedValuesListIterable
 
-    if queryset._iterable_class is ModelIterable or not issubclass(
-        queryset._iterable_class, _values_iterables()
-    ):
-        klass_info = compiler.klass_info
-        names: list[str] = []
-        if klass_info and compiler.select:
-            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-            names = [s[0].target.attname for s in compiler.select[start:end]]
-        names += list(compiler.annotation_col_map or ())
-        return tuple(names)
-    if queryset._fields and queryset._iterable_class.__name__ == "NamedValuesListIterable":
+    if not issubclass(queryset._iterable_class, _values_iterables()):
+        return None
+    if queryset._fields and issubclass(queryset._iterable_class, NamedValuesListIterable):
         return tuple(queryset._fields)
     return tuple(_value_names(queryset))
+
+
+def _model_names(compiler: Any) -> tuple[str, ...]:
+    """Return the attribute names of a model QuerySet's columns (after compiling)."""
+    klass_info = compiler.klass_info
+    names: list[str] = []
+    if klass_info and compiler.select:
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [s[0].target.attname for s in compiler.select[start:end]]
+    names += list(compiler.annotation_col_map or ())
+    return tuple(names)
 
 
 def _values_iterables() -> tuple[type, ...]:
@@ -385,7 +478,9 @@ def _values_iterables() -> tuple[type, ...]:
     return (ValuesIterable, ValuesListIterable, NamedValuesListIterable, FlatValuesListIterable)
 
 
-def _row_builder(queryset: Any, compiler: Any, alias: str) -> RowBuilder:
+def _row_builder(
+    queryset: Any, compiler: Any, alias: str, names: tuple[str, ...] | None
+) -> RowBuilder:
     """Return a function shaping a batch of records like the QuerySet's iterable class does."""
     from django.db.models.query import (
         FlatValuesListIterable,
@@ -405,18 +500,25 @@ def _row_builder(queryset: Any, compiler: Any, alias: str) -> RowBuilder:
     # drops the ordering columns Django may append (col_count).
     cut = slice(None, col_count)
 
+    composite = compiler.has_composite_fields(fields)
+
     def convert(batch: Sequence[Any]) -> list[Any]:
-        rows = [r[cut] for r in batch]
+        rows: Any = [r[cut] for r in batch]
+        if not converters and not composite:
+            return rows  # type: ignore[no-any-return]
         if converters:
-            return [tuple(r) for r in compiler.apply_converters(rows, converters)]
-        return rows
+            rows = compiler.apply_converters(rows, converters)
+        if composite:
+            # Composite primary keys (Django 5.2) are yielded as tuples of their columns.
+            rows = compiler.composite_fields_to_tuples(rows, fields)
+        return [tuple(r) for r in rows]
 
     if iterable is ValuesIterable:
-        names = _value_names(queryset)
-        indexes = range(len(names))
+        keys = list(names or ())
+        indexes = range(len(keys))
 
         def build_dicts(batch: Sequence[Any]) -> list[Any]:
-            return [{names[i]: row[i] for i in indexes} for row in convert(batch)]
+            return [{keys[i]: row[i] for i in indexes} for row in convert(batch)]
 
         return build_dicts
     if iterable is FlatValuesListIterable:
@@ -426,8 +528,7 @@ def _row_builder(queryset: Any, compiler: Any, alias: str) -> RowBuilder:
 
         return build_flat
     if iterable is NamedValuesListIterable:
-        names = list(queryset._fields) if queryset._fields else _value_names(queryset)
-        tuple_class = create_namedtuple_class(*names)
+        tuple_class = create_namedtuple_class(*(names or ()))
         new = tuple.__new__
 
         def build_named(batch: Sequence[Any]) -> list[Any]:

@@ -17,7 +17,6 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
-    Callable,
     Mapping,
     Sequence,
 )
@@ -36,6 +35,12 @@ from .exceptions import (
     InvalidArgument,
     QueryError,
     StreamTimeout,
+)
+from .parity import (
+    batch_normalizer,
+    install_codecs,
+    install_extension_codecs,
+    needs_extension_codecs,
 )
 from .sql import Column, CompiledQuery, compile_source, compile_sql
 from .sqltext import quote_ident
@@ -324,6 +329,7 @@ class Snapshot:
         try:
             conn = await connect(self.params, set_role=False)
             try:
+                await install_codecs(conn)
                 with _translated():
                     await conn.execute(self._begin_sql(conn))
             except BaseException:
@@ -452,7 +458,15 @@ class Snapshot:
         build = compiled.build_rows
         timeout = self.options.command_timeout
         stmt = await self._prepare(compiled)
-        normalize = _driver_normalizer(stmt.get_attributes()) if build is not None else None
+        normalize = None
+        if compiled.values is not None:
+            attributes = stmt.get_attributes()
+            if needs_extension_codecs(attributes, compiled.values):
+                async with self._lock:
+                    with _translated(compiled.sql):
+                        await install_extension_codecs(self.connection, attributes, compiled.values)
+                stmt = await self._prepare(compiled)
+            normalize = batch_normalizer(stmt.get_attributes(), compiled.values, compiled.names)
         with _translated(compiled.sql):
             async with self._lock:
                 cursor = await stmt.cursor(*compiled.params, timeout=timeout)
@@ -469,7 +483,7 @@ class Snapshot:
             if remaining is not None:
                 remaining -= len(records)
             if normalize is not None:
-                records = [normalize(r) for r in records]
+                records = normalize(records)
             yield build(records) if build is not None else records
             if len(records) < want or remaining == 0:
                 return
@@ -503,36 +517,6 @@ class Snapshot:
             async for batch in batches:
                 result.extend(batch)
         return result
-
-
-#: Types asyncpg decodes differently from Django's psycopg setup, which loads them as text.
-_AS_TEXT = frozenset({"inet", "cidr"})
-
-
-def _driver_normalizer(attributes: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]] | None:
-    """Return a row function making asyncpg's values match what Django's psycopg setup loads."""
-    fixes: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, attribute in enumerate(attributes):
-        type_name = attribute.type.name
-        if type_name in _AS_TEXT:
-            fixes.append((index, str))
-        elif type_name.startswith("_") and type_name[1:] in _AS_TEXT:
-            fixes.append((index, _texts))
-    if not fixes:
-        return None
-
-    def normalize(record: Any) -> tuple[Any, ...]:
-        row = list(record)
-        for index, fix in fixes:
-            if row[index] is not None:
-                row[index] = fix(row[index])
-        return tuple(row)
-
-    return normalize
-
-
-def _texts(values: Any) -> Any:
-    return [None if v is None else _texts(v) if isinstance(v, list) else str(v) for v in values]
 
 
 def snapshot(

@@ -114,6 +114,8 @@ DATABASES = {
     # A non-PostgreSQL alias, for the "refuse other vendors" tests.
     "sqlite": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
+# The sqlite alias gets no PostgreSQL-only tables.
+DATABASE_ROUTERS = ["tests.routers.PostgresOnlyApps"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
