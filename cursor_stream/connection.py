@@ -1,6 +1,8 @@
 """Django ``DATABASES`` settings -> asyncpg connection.
 
-This is the only module that knows libpq option names. The mapping is pure
+This is the only module that knows libpq option names. What libpq would get comes from the
+alias's ``DatabaseWrapper.get_connection_params()``, so backends that subclass Django's and put
+credentials there (IAM tokens, password providers) are honoured. The mapping is pure
 (:func:`params_from_settings_dict`) so that it can be tested key by key; :func:`connect` opens the
 connection and sets the session up the way Django's own PostgreSQL backend does (time zone, role).
 """
@@ -24,6 +26,15 @@ from .sqltext import quote_ident
 # OPTIONS keys that only mean something to Django or psycopg and do not change which server,
 # database or role we talk to. Django's own isolation level is replaced by the export's transaction.
 DJANGO_ONLY_OPTIONS = frozenset({"isolation_level", "pool", "server_side_binding"})
+
+# Entries Django's get_connection_params() adds for the driver itself, never for libpq: asyncpg
+# always speaks UTF-8 and has its own codecs and statement cache (CONNECT_KWARGS tunes it).
+DRIVER_ONLY_PARAMS = frozenset(
+    {"client_encoding", "cursor_factory", "context", "prepare_threshold"}
+)
+
+# The libpq keywords Django builds from NAME, USER, PASSWORD, HOST and PORT.
+_LOGIN_PARAMS = frozenset({"dbname", "user", "password", "host", "port"})
 
 # libpq options that asyncpg understands through the DSN query string (connect_utils.py).
 _DSN_OPTIONS = (
@@ -201,29 +212,75 @@ def parse_options_string(value: str, *, alias: str) -> dict[str, str]:
     return settings
 
 
+def django_connection_params(settings_dict: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the libpq keywords Django's backend builds from one ``DATABASES`` entry (pure).
+
+    The same as ``DatabaseWrapper.get_connection_params()`` (Django 5.2 to 6.1) without its
+    checks and its psycopg-only entries, for mapping a plain settings dict. :func:`connect_params`
+    calls the alias's real method instead, so that a backend overriding it is honoured.
+    """
+    options = dict(settings_dict.get("OPTIONS") or {})
+    name = settings_dict.get("NAME")
+    if name:
+        params = {"dbname": name, **options}
+    elif name is None:
+        # NAME None means the 'postgres' maintenance database; Django drops a service then.
+        options.pop("service", None)
+        params = {"dbname": "postgres", **options}
+    else:
+        # An empty NAME leaves the database to OPTIONS['service'].
+        params = options
+    # Django applies these itself instead of passing them to the driver.
+    for key in ("assume_role", *DJANGO_ONLY_OPTIONS):
+        params.pop(key, None)
+    for setting in ("USER", "PASSWORD", "HOST", "PORT"):
+        if settings_dict.get(setting):
+            params[setting.lower()] = settings_dict[setting]
+    return params
+
+
 def params_from_settings_dict(
     settings_dict: Mapping[str, Any],
     *,
     alias: str,
+    connection_params: Mapping[str, Any] | None = None,
     timezone_name: str | None = None,
     extra: Mapping[str, Any] | None = None,
     ignored_options: frozenset[str] = frozenset(),
 ) -> ConnectParams:
-    """Map one ``DATABASES`` entry to :class:`ConnectParams` (pure: no I/O, no Django state)."""
-    options = dict(settings_dict.get("OPTIONS") or {})
-    unknown = sorted(set(options) - SUPPORTED_OPTIONS - DJANGO_ONLY_OPTIONS - ignored_options)
+    """Map one ``DATABASES`` entry to :class:`ConnectParams` (pure: no I/O, no Django state).
+
+    ``connection_params`` is what the alias's ``DatabaseWrapper.get_connection_params()``
+    returned: the libpq keywords (``dbname``, ``user``, ``password``, ``host``, ``port`` and the
+    ``OPTIONS`` Django passes on) and psycopg-only entries, which are ignored. Everything libpq
+    would get is read from it; without it, it is derived from ``settings_dict`` as Django does
+    (:func:`django_connection_params`). ``settings_dict`` still gives what Django strips before
+    the driver sees it: ``OPTIONS['assume_role']``.
+    """
+    if connection_params is None:
+        connection_params = django_connection_params(settings_dict)
+    params = dict(connection_params)
+    known = _LOGIN_PARAMS | SUPPORTED_OPTIONS | DJANGO_ONLY_OPTIONS | DRIVER_ONLY_PARAMS
+    unknown = sorted(set(params) - known - ignored_options)
     if unknown:
         key = unknown[0]
+        if key in (settings_dict.get("OPTIONS") or {}):
+            where = f"DATABASES[{alias!r}]['OPTIONS'] key {key!r} is"
+        else:
+            # Added by a backend subclassing Django's: name where it came from.
+            where = (
+                f"The connection parameter {key!r} that {settings_dict.get('ENGINE')}'s "
+                f"get_connection_params() returns for DATABASES[{alias!r}] is"
+            )
         raise ConfigurationError(
-            f"DATABASES[{alias!r}]['OPTIONS'] key {key!r} is not supported by cursor_stream's "
-            "asyncpg connections. Remove it, or list it in CURSOR_STREAM['IGNORED_OPTIONS'] to "
-            "connect without it."
+            f"{where} not supported by cursor_stream's asyncpg connections. Remove it, or list "
+            "it in CURSOR_STREAM['IGNORED_OPTIONS'] to connect without it."
         )
 
     dsn_options: dict[str, str] = {}
     for key in _DSN_OPTIONS:
-        if options.get(key) not in (None, ""):
-            dsn_options[key] = str(options[key])
+        if params.get(key) not in (None, ""):
+            dsn_options[key] = str(params[key])
     sslmode = dsn_options.get("sslmode")
     if sslmode is not None and sslmode not in SSL_MODES:
         raise ConfigurationError(
@@ -231,14 +288,14 @@ def params_from_settings_dict(
             f"{', '.join(SSL_MODES)}."
         )
 
-    hosts = _split_list(settings_dict.get("HOST"))
-    ports_raw = _split_list(settings_dict.get("PORT"))
+    hosts = _split_list(params.get("host"))
+    ports_raw = _split_list(params.get("port"))
     try:
         ports = [int(p) for p in ports_raw]
     except ValueError:
         raise ConfigurationError(
             f"DATABASES[{alias!r}]['PORT'] must be a port number or a comma-separated list of "
-            f"them, got {settings_dict.get('PORT')!r}."
+            f"them, got {params.get('port')!r}."
         ) from None
     if hosts and ports and len(ports) not in (1, len(hosts)):
         raise ConfigurationError(
@@ -247,43 +304,44 @@ def params_from_settings_dict(
         )
 
     server_settings: dict[str, str] = {}
-    if options.get("options"):
-        server_settings.update(parse_options_string(str(options["options"]), alias=alias))
-    if options.get("application_name"):
-        server_settings["application_name"] = str(options["application_name"])
+    if params.get("options"):
+        server_settings.update(parse_options_string(str(params["options"]), alias=alias))
+    if params.get("application_name"):
+        server_settings["application_name"] = str(params["application_name"])
     if timezone_name:
         # Django's backend sets the session time zone on every new connection
         # (DatabaseWrapper.ensure_timezone); do the same so values match the ORM's.
         server_settings["TimeZone"] = timezone_name
 
     timeout: float | None = None
-    if options.get("connect_timeout") not in (None, ""):
+    if params.get("connect_timeout") not in (None, ""):
         try:
-            timeout = float(options["connect_timeout"])
+            timeout = float(params["connect_timeout"])
         except (TypeError, ValueError):
             raise ConfigurationError(
                 f"DATABASES[{alias!r}]['OPTIONS']['connect_timeout'] must be a number of seconds, "
-                f"got {options['connect_timeout']!r}."
+                f"got {params['connect_timeout']!r}."
             ) from None
         # libpq treats 0 (and negative values) as "wait forever".
         if timeout <= 0:
             timeout = None
 
+    options = settings_dict.get("OPTIONS") or {}
     return ConnectParams(
         alias=alias,
-        database=settings_dict.get("NAME") or None,
-        user=settings_dict.get("USER") or None,
-        password=settings_dict.get("PASSWORD") or None,
+        database=params.get("dbname") or None,
+        user=params.get("user") or None,
+        password=params.get("password") or None,
         host=tuple(hosts) or None,
         port=tuple(ports) or None,
         dsn_options=MappingProxyType(dsn_options),
-        passfile=str(options["passfile"]) if options.get("passfile") else None,
+        passfile=str(params["passfile"]) if params.get("passfile") else None,
         server_settings=MappingProxyType(server_settings),
-        target_session_attrs=options.get("target_session_attrs") or None,
+        target_session_attrs=params.get("target_session_attrs") or None,
         timeout=timeout,
         assume_role=options.get("assume_role") or None,
         extra=MappingProxyType(dict(extra or {})),
-        sslpassword=str(options["sslpassword"]) if options.get("sslpassword") else None,
+        sslpassword=str(params["sslpassword"]) if params.get("sslpassword") else None,
     )
 
 
@@ -307,15 +365,33 @@ def resolve_alias(using: str | None) -> str:
 
 
 def connect_params(using: str | None = None) -> ConnectParams:
-    """Return the :class:`ConnectParams` of a Django database alias (call from sync code)."""
+    """Return the :class:`ConnectParams` of a Django database alias (call from sync code).
+
+    Calls the alias's ``get_connection_params()`` each time, as Django does for each new
+    connection, so a backend handing out short-lived credentials gives fresh ones.
+    """
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import connections
 
     alias = resolve_alias(using)
     wrapper = connections[alias]
+    try:
+        connection_params = wrapper.get_connection_params()
+    except ImproperlyConfigured as exc:
+        raise ConfigurationError(f"DATABASES[{alias!r}] is misconfigured: {exc}") from None
+    except Exception as exc:
+        # A backend's own code (fetching a token) failed: one line, as for a failed connection.
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ConnectError(
+            f"Could not get the connection parameters of DATABASES alias {alias!r} from "
+            f"{wrapper.settings_dict.get('ENGINE')}: {type(exc).__name__}"
+            + (f": {detail}" if detail else "")
+        ) from exc
     conf = get_settings()
     return params_from_settings_dict(
         wrapper.settings_dict,
         alias=alias,
+        connection_params=connection_params,
         timezone_name=connection_time_zone(wrapper.settings_dict)[1],
         extra=conf.connect_kwargs,
         ignored_options=conf.ignored_options,

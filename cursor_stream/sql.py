@@ -133,22 +133,28 @@ def adapt_param(value: Any) -> Any:
     if isinstance(value, _TypedArray):
         return value
     module = type(value).__module__
-    if module.startswith("psycopg"):
-        name = type(value).__name__
-        if name in ("Jsonb", "Json"):
-            dumps = getattr(value, "dumps", None) or json.dumps
-            return _JsonParam(dumps(value.obj), binary=name == "Jsonb")
-        if name.endswith("Range"):
-            import asyncpg
+    name = type(value).__name__
+    # On psycopg2, JSONField sends Django's own Jsonb (a psycopg2.extras.Json subclass).
+    if name in ("Jsonb", "Json") and module.startswith(("psycopg", "django.db.backends")):
+        if hasattr(value, "adapted"):
+            # psycopg2: the value is .adapted and dumps() a method. Its Json literal is untyped;
+            # Django's Jsonb adds ::jsonb.
+            text = value.dumps(value.adapted)
+            return _JsonParam(text, binary=True) if name == "Jsonb" else text
+        # psycopg 3: the value is .obj and .dumps the function given, if any.
+        return _JsonParam((value.dumps or json.dumps)(value.obj), binary=name == "Jsonb")
+    # psycopg's Range and psycopg2's NumericRange, DateRange, ... share these attributes.
+    if module.startswith("psycopg") and name.endswith("Range"):
+        import asyncpg
 
-            if value.isempty:
-                return asyncpg.Range(empty=True)
-            return asyncpg.Range(
-                value.lower,
-                value.upper,
-                lower_inc=value.lower_inc,
-                upper_inc=value.upper_inc,
-            )
+        if value.isempty:
+            return asyncpg.Range(empty=True)
+        return asyncpg.Range(
+            value.lower,
+            value.upper,
+            lower_inc=value.lower_inc,
+            upper_inc=value.upper_inc,
+        )
     if isinstance(value, tuple):
         return [adapt_param(v) for v in value]
     if isinstance(value, list):

@@ -1,13 +1,16 @@
 """cursor_stream.connection: DATABASES -> asyncpg parameters, and parity with Django's connection.
 
 The first half tests the pure mapping key by key. The second half connects to the real server
-twice per DATABASES variant, once through Django's psycopg backend and once through
-:func:`cursor_stream.connection.connect`, and compares what the server says about each session.
+twice per DATABASES variant, once through Django's own backend (psycopg or psycopg2) and once
+through :func:`cursor_stream.connection.connect`, and compares what the server says about each
+session. The last part exports through an alias whose backend (``tests.custom_backend``)
+supplies the password in ``get_connection_params()``, as IAM-token backends do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import secrets
 import socket
@@ -17,20 +20,26 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 from django.db import connections
 from django.db.utils import ConnectionHandler
 from django.test import override_settings
 
+import cursor_stream
 import devdb
 from cursor_stream.connection import (
+    DRIVER_ONLY_PARAMS,
     ConnectParams,
     connect,
     connect_params,
+    django_connection_params,
     params_from_settings_dict,
     parse_options_string,
     resolve_alias,
 )
 from cursor_stream.exceptions import ConfigurationError, ConnectError
+from tests.custom_backend import tokens
+from tests.testapp.models import Tag
 
 SECRET = "s3cr:et/p@ss%word"
 
@@ -269,6 +278,137 @@ def test_address_names_hosts_ports_sockets_and_services() -> None:
     assert params(HOST="", PORT="", OPTIONS={"service": "erp"}).address() == "service 'erp'"
 
 
+def test_connection_params_give_everything_libpq_would_get() -> None:
+    # What a backend's get_connection_params() returned wins over the settings it came from.
+    p = params_from_settings_dict(
+        settings(PASSWORD="stale"),
+        alias="default",
+        connection_params={
+            "dbname": "shop",
+            "user": "iam_user",
+            "password": "token-123",
+            "host": "db-1.example.com,db-2.example.com",
+            "port": 5432,
+            "sslmode": "verify-full",
+            "application_name": "web",
+        },
+    )
+    assert p.connect_kwargs() == {
+        "dsn": "postgresql://?sslmode=verify-full",
+        "server_settings": {"application_name": "web"},
+        "database": "shop",
+        "user": "iam_user",
+        "password": "token-123",
+        "host": ["db-1.example.com", "db-2.example.com"],
+        "port": 5432,
+    }
+
+
+@pytest.mark.parametrize("key", sorted(DRIVER_ONLY_PARAMS))
+def test_psycopg_only_connection_params_are_ignored(key: str) -> None:
+    # Django adds them for psycopg (client_encoding, cursor_factory; context and
+    # prepare_threshold on psycopg 3); asyncpg has its own equivalents.
+    base = django_connection_params(settings())
+    p = params_from_settings_dict(
+        settings(), alias="default", connection_params={**base, key: object()}
+    )
+    assert p.connect_kwargs() == params().connect_kwargs()
+
+
+def test_assume_role_is_read_from_settings_because_django_strips_it() -> None:
+    settings_dict = settings(OPTIONS={"assume_role": "reporting"})
+    connection_params = django_wrapper(settings_dict).get_connection_params()
+    assert "assume_role" not in connection_params
+    p = params_from_settings_dict(
+        settings_dict, alias="default", connection_params=connection_params
+    )
+    assert p.assume_role == "reporting"
+
+
+def test_name_none_is_the_postgres_database_without_the_service() -> None:
+    # Django connects to the 'postgres' maintenance database and drops OPTIONS['service'].
+    p = params(NAME=None, OPTIONS={"service": "erp"})
+    assert p.database == "postgres"
+    assert p.dsn_options == {}
+
+
+def test_empty_name_leaves_the_database_to_the_service() -> None:
+    p = params(NAME="", OPTIONS={"service": "erp"})
+    assert p.database is None
+    assert p.dsn_options == {"service": "erp"}
+
+
+def test_libpq_keywords_in_options_are_used_as_django_uses_them() -> None:
+    # Django passes OPTIONS to the driver, then NAME/USER/... override the same keywords.
+    assert params(USER="", OPTIONS={"user": "from_options"}).user == "from_options"
+    assert params(OPTIONS={"user": "from_options"}).user == "app"
+
+
+def test_unknown_parameter_from_a_backend_is_refused_naming_the_engine() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        params_from_settings_dict(
+            settings(ENGINE="acme.db.iam"),
+            alias="warehouse",
+            connection_params={"dbname": "shop", "keepalives": 1, "password": SECRET},
+        )
+    assert str(info.value) == (
+        "The connection parameter 'keepalives' that acme.db.iam's get_connection_params() "
+        "returns for DATABASES['warehouse'] is not supported by cursor_stream's asyncpg "
+        "connections. Remove it, or list it in CURSOR_STREAM['IGNORED_OPTIONS'] to connect "
+        "without it."
+    )
+
+
+def django_wrapper(settings_dict: dict[str, Any]) -> Any:
+    """Return a DatabaseWrapper for ``settings_dict`` with Django's defaults filled in."""
+    return ConnectionHandler({"default": settings_dict})["default"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"NAME": None, "OPTIONS": {"service": "erp", "sslmode": "require"}},
+        {
+            "NAME": "",
+            "USER": "",
+            "PASSWORD": "",
+            "HOST": "",
+            "PORT": "",
+            "OPTIONS": {"service": "x"},
+        },
+        {"PORT": 6432, "HOST": "a,b"},
+        {"USER": "", "OPTIONS": {"user": "from_options", "password": "from_options"}},
+        {
+            "OPTIONS": {
+                "assume_role": "r",
+                "isolation_level": 3,
+                "server_side_binding": True,
+                "options": "-c search_path=app",
+                "passfile": "/p",
+            }
+        },
+    ],
+)
+def test_pure_derivation_matches_djangos_get_connection_params(overrides: dict[str, Any]) -> None:
+    # Guards the mirror in django_connection_params against changes in Django's backend.
+    real = django_wrapper(settings(**overrides)).get_connection_params()
+    expected = {k: v for k, v in real.items() if k not in DRIVER_ONLY_PARAMS}
+    assert django_connection_params(settings(**overrides)) == expected
+
+
+def test_connect_params_names_the_alias_of_a_misconfigured_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(connections["default"].settings_dict, "NAME", "")
+    with pytest.raises(ConfigurationError) as info:
+        connect_params("default")
+    assert str(info.value) == (
+        "DATABASES['default'] is misconfigured: settings.DATABASES is improperly configured. "
+        "Please supply the NAME or OPTIONS['service'] value."
+    )
+
+
 def test_resolve_alias_refuses_other_vendors_naming_the_alias() -> None:
     with pytest.raises(ConfigurationError, match=r"alias 'sqlite' uses the 'sqlite' backend"):
         resolve_alias("sqlite")
@@ -323,10 +463,13 @@ def django_view(settings_dict: dict[str, Any]) -> tuple[dict[str, Any], ConnectP
     try:
         with wrapper.cursor() as cursor:
             cursor.execute(PROBE_SQL)
-            columns = [col.name for col in cursor.description]
+            columns = [col[0] for col in cursor.description]
             row = dict(zip(columns, cursor.fetchone(), strict=True))
         p = params_from_settings_dict(
-            wrapper.settings_dict, alias="parity", timezone_name=wrapper.timezone_name
+            wrapper.settings_dict,
+            alias="parity",
+            connection_params=wrapper.get_connection_params(),
+            timezone_name=wrapper.timezone_name,
         )
     finally:
         wrapper.close()
@@ -563,6 +706,25 @@ def test_parity_assume_role(base: dict[str, Any], roles: dict[str, str]) -> None
     assert seen["session_user"] == roles["login"]
 
 
+@pytestmark_db
+def test_parity_name_none_is_the_postgres_database(base: dict[str, Any]) -> None:
+    seen = assert_parity({**base, "NAME": None})
+    assert seen["database"] == "postgres"
+
+
+@pytestmark_db
+def test_parity_custom_backend_password(base: dict[str, Any]) -> None:
+    seen = assert_parity(
+        {
+            **base,
+            "ENGINE": "tests.custom_backend",
+            "PASSWORD": "not-the-password",
+            "OPTIONS": {"password_provider": "tests.custom_backend.tokens.issue_token"},
+        }
+    )
+    assert seen["current_user"] == base["USER"]
+
+
 # --- connection failures ------------------------------------------------------------------------
 
 
@@ -614,3 +776,98 @@ def test_unreadable_service_file_is_a_connect_error_without_its_values(
         asyncpg_view(p)
     assert "secret" not in str(info.value)
     assert "connection service file" in str(info.value)
+
+
+# --- a backend that supplies credentials in get_connection_params() ---------------------------
+
+
+@pytest.fixture
+def custom_alias(
+    django_db_setup: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[str]:
+    """Add an alias served by tests.custom_backend: its PASSWORD is wrong, its token right."""
+    alias = "custom_backend"
+    source = connections["default"].settings_dict
+    settings_dict = {
+        "ENGINE": "tests.custom_backend",
+        "NAME": source["NAME"],
+        "USER": source["USER"],
+        "PASSWORD": "not-the-" + secrets.token_hex(4),
+        "HOST": source["HOST"],
+        "PORT": source["PORT"],
+        "OPTIONS": {
+            **source["OPTIONS"],
+            "password_provider": "tests.custom_backend.tokens.issue_token",
+        },
+    }
+    # A private handler fills in Django's defaults (TEST, TIME_ZONE, ...).
+    settings_dict = ConnectionHandler({"default": settings_dict}).settings["default"]
+    monkeypatch.setitem(connections.settings, alias, settings_dict)
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        del connections[alias]
+
+
+@pytestmark_db
+def test_settings_password_alone_does_not_reach_the_custom_backend_server(
+    custom_alias: str,
+) -> None:
+    # What the export would do if it read only settings_dict: the wrong PASSWORD.
+    p = params_from_settings_dict(
+        connections[custom_alias].settings_dict,
+        alias=custom_alias,
+        ignored_options=frozenset({"password_provider"}),
+    )
+    with pytest.raises(ConnectError, match="password authentication failed"):
+        asyncpg_view(p)
+
+
+@pytestmark_db
+def test_connect_params_take_the_password_from_the_custom_backend(custom_alias: str) -> None:
+    before = len(tokens.issued)
+    p = connect_params(custom_alias)
+    # One token per call: each export gets fresh credentials, as Django's new connections do.
+    assert len(tokens.issued) == before + 1
+    assert p.password != connections[custom_alias].settings_dict["PASSWORD"]
+    assert asyncpg_view(p)["current_user"] == connections[custom_alias].settings_dict["USER"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exports_through_a_custom_backend_alias_connect(custom_alias: str, tmp_path: Path) -> None:
+    Tag.objects.bulk_create([Tag(name="north"), Tag(name="south")])
+
+    async def rows() -> list[Any]:
+        source = Tag.objects.using(custom_alias).order_by("pk").values_list("name", flat=True)
+        return [row async for row in cursor_stream.stream(source)]
+
+    assert asyncio.run(rows()) == ["north", "south"]
+
+    before = len(tokens.issued)
+    out = tmp_path / "tags.csv"
+    call_command(
+        "streamdata",
+        "testapp.Tag",
+        fields="name",
+        database=custom_alias,
+        output=str(out),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert out.read_text() == "name\nnorth\nsouth\n"
+    assert len(tokens.issued) > before
+
+
+def test_failing_custom_backend_is_a_one_line_error(
+    custom_alias: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = connections[custom_alias].settings_dict["OPTIONS"]
+    monkeypatch.setitem(options, "password_provider", "tests.custom_backend.tokens.unavailable")
+    with pytest.raises(CommandError) as info:
+        call_command("streamcheck", database=custom_alias, stdout=io.StringIO())
+    assert str(info.value) == (
+        "Could not get the connection parameters of DATABASES alias 'custom_backend' from "
+        "tests.custom_backend: ConnectionRefusedError: token service at https://tokens.invalid/ "
+        "refused the request"
+    )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
+import json
 import uuid
 
+import asyncpg
 import pytest
-from psycopg.types.json import Jsonb
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.backends.postgresql.psycopg_any import DateRange, Jsonb, NumericRange
 
 from cursor_stream.exceptions import CompileError
 from cursor_stream.sql import IN_LIST_AS_ARRAY, MAX_PARAMS, adapt_param, rewrite_placeholders
@@ -124,3 +128,27 @@ def test_psycopg_json_wrappers_are_sent_as_json_text():
 def test_adapt_param_leaves_plain_values_alone():
     assert adapt_param(5) == 5
     assert adapt_param((1, 2)) == [1, 2]
+
+
+def test_json_wrappers_use_their_own_dumps_on_either_driver():
+    # Django's JSONField passes its encoder as dumps; psycopg_any.Jsonb is the driver's class.
+    dumps = functools.partial(json.dumps, cls=DjangoJSONEncoder)
+    sql, params = rewrite_placeholders("SELECT %s", [Jsonb(decimal.Decimal("1.50"), dumps=dumps)])
+    assert sql == "SELECT $1::jsonb"
+    assert params == ('"1.50"',)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (NumericRange(1, 5), asyncpg.Range(1, 5)),
+        (NumericRange(1, 5, "[]"), asyncpg.Range(1, 5, upper_inc=True)),
+        (
+            DateRange(None, datetime.date(2024, 1, 1)),
+            asyncpg.Range(None, datetime.date(2024, 1, 1)),
+        ),
+        (NumericRange(empty=True), asyncpg.Range(empty=True)),
+    ],
+)
+def test_driver_ranges_become_asyncpg_ranges(value, expected):
+    assert adapt_param(value) == expected
