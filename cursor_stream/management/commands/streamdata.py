@@ -15,18 +15,14 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError, ValidationError
 from django.core.management.base import CommandError, CommandParser
 
+from cursor_stream.description import ExportDescription, prepare_description
 from cursor_stream.encoders import Format, format_for_path, get_format
-from cursor_stream.exceptions import CursorStreamError, InvalidArgument
-from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport, prepare_export
-from cursor_stream.fields import parse_filter, validate_order_by
+from cursor_stream.exceptions import CursorStreamError
+from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport
 from cursor_stream.management.base import AsyncCommand
-from cursor_stream.render import inline_params, quote_literal
 from cursor_stream.sinks import AtomicFile, GzipStream, check_target
-from cursor_stream.sql import rewrite_placeholders
 
 #: Seconds between two redraws of the progress bar.
 PROGRESS_INTERVAL = 0.2
@@ -192,6 +188,12 @@ class Command(AsyncCommand):
         return Plan(export, path, gzipped, bool(options["force"]), progress)
 
     def _prepare(self, options: dict[str, Any], export_options: ExportOptions) -> PreparedExport:
+        return prepare_description(self._describe(options, export_options))
+
+    def _describe(
+        self, options: dict[str, Any], export_options: ExportOptions
+    ) -> ExportDescription:
+        """Translate the command's arguments into an export description."""
         label, sql = options["model"], options["sql"]
         if bool(label) == bool(sql):
             raise CommandError("Give either a model (app_label.Model) or --sql, not both.")
@@ -201,46 +203,21 @@ class Command(AsyncCommand):
                     raise CommandError(f"--{name.replace('_', '-')} needs a model, not --sql.")
             if options["filter"] or options["exclude"]:
                 raise CommandError("--filter and --exclude need a model, not --sql.")
-            return prepare_export(
-                _sql_with_params(sql, options["param"]),
-                using=options["database"],
-                options=export_options,
-            )
-        if options["param"]:
+        elif options["param"]:
             raise CommandError("--param goes with --sql.")
-        try:
-            model = apps.get_model(label)
-        except (LookupError, ValueError):
-            raise CommandError(
-                f"Unknown model {label!r}; give it as app_label.ModelName, e.g. catalog.Product."
-            ) from None
-        try:
-            queryset = model._default_manager.all()
-            if options["database"]:
-                queryset = queryset.using(options["database"])
-            for expression in options["filter"]:
-                key, value = parse_filter(model, expression, option="--filter")
-                queryset = queryset.filter(**{key: value})
-            for expression in options["exclude"]:
-                key, value = parse_filter(model, expression, option="--exclude")
-                queryset = queryset.exclude(**{key: value})
-            order = _split(options["order_by"])
-            if order:
-                queryset = queryset.order_by(*validate_order_by(model, order))
-            elif not queryset.ordered:
-                # Deterministic output (and a meaning for --offset): primary key order.
-                queryset = queryset.order_by("pk")
-            return prepare_export(
-                queryset,
-                fields=_split(options["fields"]),
-                using=options["database"],
-                options=export_options,
-            )
-        except (FieldError, ValidationError, ValueError, TypeError) as exc:
-            if isinstance(exc, CursorStreamError):
-                raise
-            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(f"Invalid filter value: {' '.join(message.split())}") from None
+        fields, order = _split(options["fields"]), _split(options["order_by"])
+        return ExportDescription(
+            model=label or None,
+            sql=sql or None,
+            params=tuple(options["param"]),
+            fields=tuple(fields) if fields is not None else None,
+            filters=tuple(options["filter"]),
+            excludes=tuple(options["exclude"]),
+            order_by=tuple(order) if order else None,
+            database=options["database"],
+            options=export_options,
+            gzip=bool(options["gzip"]),
+        )
 
     def _stdout_isatty(self) -> bool:
         stream = getattr(self.stdout, "_out", None)
@@ -350,26 +327,6 @@ class _TextWriter:
 
     def close(self) -> None:
         self.stream.write(self.decoder.decode(b"", final=True))
-
-
-def _sql_with_params(sql: str, params: list[str]) -> str:
-    """Return ``sql`` with ``--param`` values inlined as quoted literals.
-
-    Command-line values are untyped text; as quoted literals the server infers their types from
-    the context (``WHERE price > '10'``), as psql would. They are quoted (:func:`quote_literal`),
-    never spliced raw, and the export runs in a read-only transaction.
-    """
-    if not params:
-        return sql
-    try:
-        # One literal per value: an IN list sent as one array parameter would be inlined as a
-        # Python list.
-        text, values = rewrite_placeholders(sql, params, arrays=False)
-        return inline_params(text, [quote_literal(str(v)) for v in values])
-    except CursorStreamError:
-        raise
-    except ValueError as exc:
-        raise InvalidArgument(str(exc)) from None
 
 
 def _size(n: int) -> str:
