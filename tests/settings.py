@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "cursor_stream",
+    "cursor_stream.jobs",
+    "django_tasks_db",
     "catalog",
     "tests.testapp",
 ]
@@ -119,3 +122,11 @@ DATABASE_ROUTERS = ["tests.routers.PostgresOnlyApps"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Background exports: a real queue in this database, worked by `manage.py db_worker` processes.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOBS_DIR = os.environ.get("CURSOR_STREAM_JOBS_DIR") or os.path.join(
+    tempfile.gettempdir(), f"cursor-stream-exports-{os.getpid()}"
+)
+os.environ.setdefault("CURSOR_STREAM_JOBS_DIR", JOBS_DIR)
+CURSOR_STREAM = {"JOBS_DIR": JOBS_DIR, "JOBS_HEARTBEAT_TIMEOUT": 3.0}
