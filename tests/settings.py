@@ -129,4 +129,8 @@ JOBS_DIR = os.environ.get("CURSOR_STREAM_JOBS_DIR") or os.path.join(
     tempfile.gettempdir(), f"cursor-stream-exports-{os.getpid()}"
 )
 os.environ.setdefault("CURSOR_STREAM_JOBS_DIR", JOBS_DIR)
-CURSOR_STREAM = {"JOBS_DIR": JOBS_DIR, "JOBS_HEARTBEAT_TIMEOUT": 3.0}
+CURSOR_STREAM = {
+    "JOBS_DIR": JOBS_DIR,
+    "JOBS_HEARTBEAT_TIMEOUT": 3.0,
+    "JOBS_MAX_ATTEMPTS": int(os.environ.get("CURSOR_STREAM_JOBS_MAX_ATTEMPTS") or 3),
+}

@@ -36,7 +36,7 @@ def child_env(**extra: str) -> dict[str, str]:
 class Worker:
     """One ``db_worker`` process; its output goes to a temporary file (shown on failure)."""
 
-    def __init__(self, name: str, env: dict[str, str]) -> None:
+    def __init__(self, name: str, env: dict[str, str], *, max_file_size: int | None = None) -> None:
         self.name = name
         self.log: IO[bytes] = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
@@ -54,6 +54,7 @@ class Worker:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=None if max_file_size is None else lambda: _limit_files(max_file_size),
         )
 
     @property
@@ -80,10 +81,24 @@ class Worker:
         self.log.close()
 
 
+def _limit_files(size: int) -> None:
+    """Make writes past ``size`` bytes fail with EFBIG ("File too large"), as a full disk."""
+    import resource
+
+    # The kernel's default for SIGXFSZ kills the process; ignored, the write fails instead.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
 @contextlib.contextmanager
-def worker_pool(count: int = 2, **env: str) -> Iterator[list[Worker]]:
+def worker_pool(
+    count: int = 2, *, max_file_size: int | None = None, **env: str
+) -> Iterator[list[Worker]]:
     """Start ``count`` workers; stop them (and print their output if the test failed)."""
-    workers = [Worker(f"w{i}-{os.getpid()}", child_env(**env)) for i in range(count)]
+    workers = [
+        Worker(f"w{i}-{os.getpid()}", child_env(**env), max_file_size=max_file_size)
+        for i in range(count)
+    ]
     try:
         yield workers
     except BaseException:

@@ -15,7 +15,7 @@ from .conf import job_settings, result_storage
 from .models import ExportJob, Status
 from .storage import discard_partial
 
-__all__ = ["cancel", "enqueue", "prune", "result_name", "submit", "wait"]
+__all__ = ["cancel", "enqueue", "prune", "recover", "result_name", "submit", "wait"]
 
 
 def submit(
@@ -120,3 +120,20 @@ def prune(older_than_days: float) -> tuple[int, int]:
         job.delete()
         jobs += 1
     return jobs, files
+
+
+def recover() -> int:
+    """Queue a task for every running job whose heartbeat is older than the timeout.
+
+    The deferred watch of :mod:`~cursor_stream.jobs.runner` does this by itself on backends
+    that can defer tasks; on others, run ``manage.py streamjobs recover`` periodically.
+    """
+    cutoff = timezone.now() - datetime.timedelta(seconds=job_settings().heartbeat_timeout)
+    stale = list(
+        ExportJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in stale:
+        enqueue(job_id)
+    return len(stale)

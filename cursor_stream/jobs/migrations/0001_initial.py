@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,38 +14,77 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.JSONField()),
-                ('label', models.CharField(blank=True, help_text='What is exported, briefly.', max_length=200)),
-                ('format', models.CharField(max_length=50)),
-                ('requested_name', models.CharField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('rows', models.BigIntegerField(default=0)),
-                ('bytes', models.BigIntegerField(default=0, help_text='Bytes of the export before compression.')),
-                ('estimated_rows', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('error', models.TextField(blank=True)),
-                ('checkpoint', models.JSONField(blank=True, null=True)),
-                ('resumed_at_rows', models.JSONField(blank=True, default=list)),
-                ('storage_name', models.CharField(blank=True, max_length=500)),
-                ('size', models.BigIntegerField(blank=True, help_text='Bytes stored.', null=True)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('user', models.ForeignKey(blank=True, help_text='Who asked (None: the command line).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.JSONField()),
+                (
+                    "label",
+                    models.CharField(
+                        blank=True, help_text="What is exported, briefly.", max_length=200
+                    ),
+                ),
+                ("format", models.CharField(max_length=50)),
+                ("requested_name", models.CharField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("rows", models.BigIntegerField(default=0)),
+                (
+                    "bytes",
+                    models.BigIntegerField(
+                        default=0, help_text="Bytes of the export before compression."
+                    ),
+                ),
+                ("estimated_rows", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("error", models.TextField(blank=True)),
+                ("checkpoint", models.JSONField(blank=True, null=True)),
+                ("resumed_at_rows", models.JSONField(blank=True, default=list)),
+                ("storage_name", models.CharField(blank=True, max_length=500)),
+                ("size", models.BigIntegerField(blank=True, help_text="Bytes stored.", null=True)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who asked (None: the command line).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'export',
-                'verbose_name_plural': 'exports',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('view_all_exports', "Can see and download every user's exports")],
+                "verbose_name": "export",
+                "verbose_name_plural": "exports",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("view_all_exports", "Can see and download every user's exports")],
             },
         ),
     ]

@@ -132,9 +132,19 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--force", action="store_true", help="Replace the output file if it exists."
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the export as a background job (cursor_stream.jobs) and print its id; "
+            "-o then names the object in the result storage.",
+        )
 
     # --- sync: validate and compile ------------------------------------------------------------
     def handle(self, *args: Any, **options: Any) -> str | None:
+        if options["background"]:
+            from cursor_stream.jobs.command import queue_export
+
+            return queue_export(self, options)
         try:
             plan = self._plan(options)
         except CursorStreamError as exc:
@@ -166,7 +176,17 @@ class Command(AsyncCommand):
                 f"Refusing to write {'gzip' if gzipped else fmt.name} (binary) output to a "
                 "terminal; redirect stdout or pass -o PATH."
             )
-        export_options = ExportOptions(
+        export = self._prepare(options, self._export_options(options, fmt))
+        progress = (
+            path is not None
+            and not options["no_progress"]
+            and options["verbosity"] > 0
+            and self._stderr_isatty()
+        )
+        return Plan(export, path, gzipped, bool(options["force"]), progress)
+
+    def _export_options(self, options: dict[str, Any], fmt: type[Format]) -> ExportOptions:
+        return ExportOptions(
             format=options["format"] or fmt.name,
             header=not options["no_header"],
             bom=options["bom"],
@@ -178,14 +198,6 @@ class Command(AsyncCommand):
             offset=_count("offset", options["offset"], minimum=0) or 0,
             limit=_count("limit", options["limit"], minimum=0),
         )
-        export = self._prepare(options, export_options)
-        progress = (
-            path is not None
-            and not options["no_progress"]
-            and options["verbosity"] > 0
-            and self._stderr_isatty()
-        )
-        return Plan(export, path, gzipped, bool(options["force"]), progress)
 
     def _prepare(self, options: dict[str, Any], export_options: ExportOptions) -> PreparedExport:
         return prepare_description(self._describe(options, export_options))

@@ -1,0 +1,43 @@
+"""``streamdata --background``: the same export, queued as a job instead of run here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+
+from ..encoders import format_for_path, get_format
+from ..exceptions import CursorStreamError
+
+
+def queue_export(command: Any, options: dict[str, Any]) -> str | None:
+    """Validate the command's export, create its job, print the job id."""
+    if not apps.is_installed("cursor_stream.jobs"):
+        raise CommandError(
+            "--background needs the background-export app: add 'cursor_stream.jobs' to "
+            "INSTALLED_APPS (and 'pip install django-cursor-stream[tasks]' on Django 5.2)."
+        )
+    from .api import submit
+
+    output: str = options["output"]
+    name = "" if output == "-" else output
+    try:
+        fmt = get_format(options["format"]) if options["format"] else None
+        gzipped = bool(options["gzip"])
+        if name:
+            implied, gz_suffix = format_for_path(name)
+            gzipped = gzipped or gz_suffix
+            fmt = fmt or implied
+        fmt = fmt or get_format("csv")
+        description = command._describe(
+            {**options, "gzip": gzipped}, command._export_options(options, fmt)
+        )
+        job = submit(description, name=name)
+    except CursorStreamError as exc:
+        raise CommandError(" ".join(str(exc).split())) from None
+    out: BaseCommand = command
+    if options["verbosity"] > 0:
+        out.stderr.write(f"Queued background export job {job.pk} ({job.label}).")
+    out.stdout.write(str(job.pk))
+    return None

@@ -1,0 +1,195 @@
+"""Faults of background exports, each against real ``db_worker`` processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from cursor_stream.description import ExportDescription
+from cursor_stream.export import ExportOptions
+from cursor_stream.jobs import api
+from cursor_stream.jobs.conf import result_storage
+from cursor_stream.jobs.models import ExportJob, Status
+from tests.workers import wait_until, worker_pool
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+#: Rows of the slow query, and the server-side pause per row (about 2000 x 5 ms = 10 s).
+SLOW_ROWS = 2000
+SLOW_SQL = (
+    "SELECT g AS n, md5(g::text) AS digest FROM generate_series(1, %s) AS g, "
+    "LATERAL pg_sleep(0.005 + 0 * g) AS pause"
+)
+
+
+@pytest.fixture(autouse=True)
+def _empty_result_storage() -> None:
+    """Each test starts with an empty result storage (they share the run's JOBS_DIR)."""
+    shutil.rmtree(settings.JOBS_DIR, ignore_errors=True)
+
+
+def slow_job(rows: int = SLOW_ROWS, name: str = "") -> ExportJob:
+    description = ExportDescription(
+        sql=SLOW_SQL, params=(str(rows),), options=ExportOptions(format="csv")
+    )
+    return api.submit(description, name=name)
+
+
+def job(pk: int) -> ExportJob:
+    return ExportJob.objects.get(pk=pk)
+
+
+def visible_results() -> list[str]:
+    storage = result_storage()
+    if not storage.exists("exports"):
+        return []
+    return storage.listdir("exports")[1]
+
+
+def export_backends() -> list[int]:
+    """Return the pids of server sessions running the slow query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
+            ["%pg_sleep(0.005 + 0 * g)%"],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def running_with_rows(pk: int) -> bool:
+    current = job(pk)
+    return current.status == Status.RUNNING and current.rows > 0
+
+
+def test_worker_killed_mid_export_is_taken_over_and_nothing_half_written_is_visible() -> None:
+    with worker_pool(2) as workers:
+        pk = slow_job().pk
+        wait_until(lambda: running_with_rows(pk), 30, "the job runs and has rows")
+        first = job(pk)
+        victim = next(w for w in workers if first.worker.endswith(f":{w.pid}"))
+        victim.kill()
+        killed_at = time.monotonic()
+        # Another worker takes it over within a bounded time (heartbeat timeout 3 s, plus
+        # the deferred watch): attempts 2, another worker.
+        wait_until(lambda: job(pk).attempts == 2, 20, "another worker takes the job over")
+        took_over = time.monotonic() - killed_at
+        assert visible_results() == []  # nothing half-written appears meanwhile
+        final = api.wait(pk, timeout=60)
+    assert final.status == Status.SUCCEEDED, final.status_line()
+    assert final.worker != first.worker
+    assert took_over < 12
+    assert final.rows == SLOW_ROWS
+    with result_storage().open(final.storage_name, "rb") as handle:
+        lines = handle.read().splitlines()
+    assert lines[0] == b"n,digest" and len(lines) == SLOW_ROWS + 1
+    assert visible_results() == [os.path.basename(final.storage_name)]
+
+
+def test_worker_killed_too_often_marks_the_job_failed_with_the_reason() -> None:
+    with worker_pool(2, CURSOR_STREAM_JOBS_MAX_ATTEMPTS="1") as workers:
+        pk = slow_job().pk
+        wait_until(lambda: running_with_rows(pk), 30, "the job runs and has rows")
+        first = job(pk)
+        next(w for w in workers if first.worker.endswith(f":{w.pid}")).kill()
+        final = api.wait(pk, timeout=30)
+    assert final.status == Status.FAILED
+    assert "stopped answering" in final.error and "gave up after 1 runs" in final.error
+    assert visible_results() == []
+
+
+def _settings() -> dict[str, Any]:
+    return dict(settings.CURSOR_STREAM)
+
+
+def test_cancel_while_running_stops_within_a_second_and_stores_nothing() -> None:
+    with worker_pool(1):
+        pk = slow_job().pk
+        wait_until(lambda: running_with_rows(pk), 30, "the job runs and has rows")
+        assert export_backends()
+        started = time.monotonic()
+        api.cancel(pk)
+        wait_until(lambda: not export_backends(), 5, "the export's session ends")
+        released = time.monotonic() - started
+        final = api.wait(pk, timeout=10)
+    assert released < 1.5
+    assert final.status == Status.CANCELLED
+    assert final.storage_name == "" and visible_results() == []
+
+
+def test_cancel_while_queued_never_runs() -> None:
+    pk = slow_job(rows=10).pk
+    api.cancel(pk)
+    with worker_pool(1):
+        time.sleep(1.0)  # the worker picks up the task and must leave the job alone
+    final = job(pk)
+    assert final.status == Status.CANCELLED and final.attempts == 0
+
+
+def test_two_workers_racing_for_one_job_run_it_once() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    pk = slow_job(rows=200).pk
+    for _ in range(3):
+        api.enqueue(pk)  # the same job queued four times in all
+    with worker_pool(2):
+        final = api.wait(pk, timeout=60)
+        wait_until(
+            lambda: (
+                not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
+                .filter(run_after__lte=time_now())
+                .exists()
+            ),
+            30,
+            "every copy of the task ran",
+        )
+    assert final.status == Status.SUCCEEDED and final.attempts == 1
+    ran = [
+        r.return_value["ran"]
+        for r in DBTaskResult.objects.filter(status="SUCCESSFUL")
+        if r.return_value and r.return_value.get("job") == pk
+    ]
+    assert ran.count(True) == 1 and len(ran) >= 4
+
+
+def time_now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def test_storage_full_fails_the_job_with_the_reason_and_no_file() -> None:
+    pk = slow_job(rows=2000).pk
+    # The worker may write 20 kB per file: the export (about 80 kB) fails with the kernel's
+    # "File too large", as on a full disk.
+    with worker_pool(1, max_file_size=20_000):
+        final = api.wait(pk, timeout=60)
+    assert final.status == Status.FAILED
+    assert final.error == (
+        "Could not write the result to storage: File too large. Nothing was stored."
+    )
+    assert visible_results() == []
+    assert not os.listdir(os.path.join(settings.JOBS_DIR, ".partial"))
+
+
+def test_database_connections_dropped_mid_job_are_retried() -> None:
+    """What a database restart does to a worker: every connection it has is terminated."""
+    with worker_pool(1) as workers:
+        pk = slow_job().pk
+        wait_until(lambda: running_with_rows(pk), 30, "the job runs and has rows")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 2  # the worker's ORM session and its export
+        final = api.wait(pk, timeout=90)
+        assert workers[0].process.poll() is None  # the worker survived
+    assert final.status == Status.SUCCEEDED, final.status_line()
+    assert final.attempts == 2 and final.rows == SLOW_ROWS
+    assert "retrying after" not in final.error
