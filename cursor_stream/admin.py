@@ -279,6 +279,10 @@ class StreamExportMixin(_Base):
             format_name = request.POST.get("format", "")
             if format_name not in formats:
                 raise BadRequest(f"The export format {format_name!r} is not offered here.")
+            if request.POST.get("background") and _jobs_installed():
+                from .jobs.admin import queue_admin_export
+
+                return queue_admin_export(self, request, filters, format_name)
             # The changelist reads its filters from GET: give it the preserved ones.
             cl_request = copy.copy(request)
             cl_request.GET = QueryDict(filters)
@@ -305,6 +309,29 @@ class StreamExportMixin(_Base):
             ],
             "changelist_url": changelist_url,
             "fields": self.get_export_fields(request),
+            "background": self._background_choice(request, filters),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.export_template, context)
+
+    def _background_choice(self, request: HttpRequest, filters: str) -> dict[str, Any] | None:
+        """Return the "Run in the background" choice of the export page (None: not offered)."""
+        if not _jobs_installed():
+            return None
+        from django.contrib.admin.options import IncorrectLookupParameters
+
+        from .jobs.admin import background_choice
+
+        cl_request = copy.copy(request)
+        cl_request.GET = QueryDict(filters)
+        try:
+            queryset = self.get_export_queryset(cl_request)
+        except IncorrectLookupParameters:
+            return None
+        return background_choice(self, request, queryset)
+
+
+def _jobs_installed() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("cursor_stream.jobs")

@@ -122,3 +122,40 @@ def test_user_without_permission_sees_no_export_controls(
     assert page.locator("a.cursor-stream-export").count() == 0
     assert page.locator("option[value^=export_as_]").count() == 0
     page.close()
+
+
+def test_background_export_in_a_browser(browser: Any, live_server: Any, products: int) -> None:
+    """xlsx defaults to "Run in the background": the job page polls its progress to the end."""
+    from tests.workers import worker_pool
+
+    User.objects.create_superuser("root", "root@example.com", "pw")
+    expected = Product.objects.filter(status="active").count()
+    page = _login(browser, live_server, "root")
+    page.goto(f"{live_server.url}/admin/catalog/product/?status__exact=active")
+    page.click("a.cursor-stream-export")
+    page.wait_for_url("**/export/**")
+    assert not page.is_checked("#cursor-stream-background")  # 1,000 rows: in the foreground
+    page.check("input[name=format][value=xlsx]")
+    assert page.is_checked("#cursor-stream-background")  # xlsx: in the background
+    with worker_pool(1):
+        page.click("input[name=_export]")
+        page.wait_for_url("**/cursor_stream_jobs/exportjob/*/change/")
+        page.wait_for_selector("#job-download:not([hidden])", timeout=60_000)
+        assert page.inner_text("#job-status") == "Succeeded"
+        assert f"{expected:,} / ~" in page.inner_text("#job-numbers") or page.inner_text(
+            "#job-numbers"
+        ).startswith(f"{expected:,} rows")
+        assert page.locator("#job-cancel").is_hidden()
+        with page.expect_download() as info:
+            page.click("#job-download a")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    from openpyxl import load_workbook
+
+    with open(download.path(), "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read()), read_only=True).active
+    assert sheet.max_row == expected + 1
+    # The Exports list shows it.
+    page.goto(f"{live_server.url}/admin/cursor_stream_jobs/exportjob/")
+    assert page.locator("#result_list tbody tr").count() == 1
+    page.close()

@@ -38,7 +38,7 @@ class Worker:
 
     def __init__(self, name: str, env: dict[str, str], *, max_file_size: int | None = None) -> None:
         self.name = name
-        self.log: IO[bytes] = tempfile.TemporaryFile()
+        self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [
                 sys.executable,
