@@ -98,9 +98,10 @@ class Command(BaseCommand):
         raise CommandError(job.status_line(), returncode=1)
 
     def _cancel(self, options: dict[str, Any]) -> None:
-        job = api.cancel(self._job(options["job"]).pk)
-        if job.finished and not job.cancel_requested:
+        job = self._job(options["job"])
+        if job.finished:
             raise CommandError(f"Job {job.pk} had already {job.status}; nothing to cancel.")
+        job = api.cancel(job.pk)
         if job.status == Status.RUNNING:
             # The worker notices within a second; wait a little so the answer is final.
             job = api.wait(job.pk, timeout=5)
