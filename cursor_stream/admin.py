@@ -334,4 +334,4 @@ class StreamExportMixin(_Base):
 def _jobs_installed() -> bool:
     from django.apps import apps
 
-    return apps.is_installed("cursor_stream.jobs")
+    return bool(apps.is_installed("cursor_stream.jobs"))

@@ -166,6 +166,7 @@ def prepare_description(
         raise InvalidArgument("An export needs a model (app_label.Model) or SQL.")
     if description.params:
         raise InvalidArgument("params go with SQL.")
+    fields: list[str] | None
     if description.admin is not None:
         queryset, fields, options = _admin_queryset(description, user)
     else:

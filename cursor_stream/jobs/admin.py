@@ -110,7 +110,7 @@ class ExportJobAdmin(admin.ModelAdmin):
         ]
 
     def _job(self, request: HttpRequest, pk: int) -> ExportJob:
-        job = get_object_or_404(ExportJob, pk=pk)
+        job: ExportJob = get_object_or_404(ExportJob, pk=pk)
         if not may_access(request.user, job):
             raise PermissionDenied
         return job

@@ -31,7 +31,7 @@ def submit(
         prepare_description(description, user=user)
     if name.startswith("/") or ".." in name.split("/"):
         raise InvalidArgument(f"The storage name {name!r} must be a relative path without '..'.")
-    job = ExportJob.objects.create(
+    job: ExportJob = ExportJob.objects.create(
         user=user if getattr(user, "pk", None) is not None else None,
         description=description.to_json(),
         label=description.label[:200],
@@ -69,7 +69,7 @@ def result_name(job: ExportJob, description: ExportDescription) -> str:
     from ..encoders import get_format
 
     if job.requested_name:
-        return job.requested_name
+        return str(job.requested_name)
     extension = get_format(description.options.format).extension
     model = (description.model or "sql").replace(".", "-").lower()
     return f"exports/{model}-{job.pk}.{extension}{'.gz' if description.gzip else ''}"
@@ -78,7 +78,7 @@ def result_name(job: ExportJob, description: ExportDescription) -> str:
 def cancel(job_id: int) -> ExportJob:
     """Cancel a job: a queued one at once, a running one by its worker (within a second)."""
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        job: ExportJob = ExportJob.objects.select_for_update().get(pk=job_id)
         if job.finished:
             return job
         job.cancel_requested = True
@@ -95,7 +95,7 @@ def wait(job_id: int, *, timeout: float | None = None, interval: float = 0.2) ->
     """Return the job once it has finished (or as it is when ``timeout`` runs out)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        job = ExportJob.objects.get(pk=job_id)
+        job: ExportJob = ExportJob.objects.get(pk=job_id)
         if job.finished or (deadline is not None and time.monotonic() >= deadline):
             return job
         time.sleep(interval)

@@ -8,12 +8,16 @@ from django.conf import settings
 from django.db import models
 
 
-class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+class Status:
+    """The states of a job (plain strings: they are stored, sent as JSON and compared)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    values = [QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED]
+    choices = [(value, value.capitalize()) for value in values]
 
 
 #: States a job never leaves.

@@ -100,7 +100,7 @@ def claim(job_id: int) -> ExportJob | None:
     settings = job_settings()
     ended: list[ExportJob] = []
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        job: ExportJob | None = ExportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.finished:
             return None
         now = _db_now()

@@ -166,7 +166,7 @@ class LocalWriter(ResultWriter):
         self._file.close()
         self._file = None
         os.chmod(self.partial, 0o600)
-        name = self.storage.get_available_name(self.name)
+        name = str(self.storage.get_available_name(self.name))
         final = Path(self.storage.path(name))
         final.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(100):
@@ -175,7 +175,7 @@ class LocalWriter(ResultWriter):
                 os.link(self.partial, final)
                 break
             except FileExistsError:
-                name = self.storage.get_available_name(self.name)
+                name = str(self.storage.get_available_name(self.name))
                 final = Path(self.storage.path(name))
         else:
             raise WriteError(f"Could not find a free name for {self.name!r} in the storage.")
@@ -331,7 +331,7 @@ class StreamingWriter(ResultWriter):
         if self._error:
             exc = self._error[0]
             raise WriteError(f"The storage refused the export: {exc}") from exc
-        return self._result[0]
+        return str(self._result[0])
 
     def abort(self) -> None:
         self._pipe.abort()

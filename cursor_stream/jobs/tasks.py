@@ -7,7 +7,7 @@ from typing import Any
 from .compat import task
 
 
-@task()
+@task()  # type: ignore[untyped-decorator]
 def run_export_job(job_id: int) -> dict[str, Any]:
     """Run (or take over, or keep watching) the background export ``job_id``."""
     from .runner import run_job

@@ -55,7 +55,8 @@ class Command(BaseCommand):
 
     def _job(self, job_id: int) -> ExportJob:
         try:
-            return ExportJob.objects.get(pk=job_id)
+            job: ExportJob = ExportJob.objects.get(pk=job_id)
+            return job
         except ExportJob.DoesNotExist:
             raise CommandError(f"There is no background export job {job_id}.") from None
 
