@@ -162,20 +162,25 @@ def prepare_description(
             using=description.database,
             options=options,
         )
+    queryset, fields, options = build_queryset(description, user=user)
+    with filter_errors():
+        if after_pk is not None:
+            queryset = queryset.filter(pk__gt=after_pk)
+        return prepare_export(queryset, fields=fields, using=description.database, options=options)
+
+
+def build_queryset(
+    description: ExportDescription, *, user: Any = None
+) -> tuple[Any, list[str] | None, ExportOptions]:
+    """Return the QuerySet, field paths and options of a model or admin export."""
     if description.model is None:
         raise InvalidArgument("An export needs a model (app_label.Model) or SQL.")
     if description.params:
         raise InvalidArgument("params go with SQL.")
-    fields: list[str] | None
     if description.admin is not None:
-        queryset, fields, options = _admin_queryset(description, user)
-    else:
-        queryset = _model_queryset(description)
-        fields = list(description.fields) if description.fields is not None else None
-    with _filter_errors():
-        if after_pk is not None:
-            queryset = queryset.filter(pk__gt=after_pk)
-        return prepare_export(queryset, fields=fields, using=description.database, options=options)
+        return _admin_queryset(description, user)
+    fields = list(description.fields) if description.fields is not None else None
+    return _model_queryset(description), fields, description.options
 
 
 def model_for(label: str) -> Any:
@@ -191,7 +196,7 @@ def model_for(label: str) -> Any:
 
 
 @contextlib.contextmanager
-def _filter_errors() -> Iterator[None]:
+def filter_errors() -> Iterator[None]:
     """Turn the ORM's errors about filter values (an int field given "abc") into ours."""
     from django.core.exceptions import FieldError, ValidationError
 
@@ -209,7 +214,7 @@ def _model_queryset(description: ExportDescription) -> Any:
 
     assert description.model is not None
     model = model_for(description.model)
-    with _filter_errors():
+    with filter_errors():
         queryset = model._default_manager.all()
         if description.database:
             queryset = queryset.using(description.database)

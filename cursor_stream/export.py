@@ -307,6 +307,7 @@ class PreparedExport:
         stats: ExportStats | None = None,
         estimate: bool = False,
         slot: ConnectionSlot | None = None,
+        snapshot: Snapshot | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """Yield the export's bytes: the header first, before any row is fetched, then the rows.
 
@@ -314,12 +315,15 @@ class PreparedExport:
         cancellation); drive this under ``contextlib.aclosing()``. ``stats`` (rows, bytes, the
         planner's row estimate when ``estimate``) is updated as chunks are yielded. ``slot`` is
         a connection place reserved with :func:`~cursor_stream.streaming.reserve_slot`.
+        ``snapshot``: run in this open :class:`Snapshot` (its caller closes it) rather than in
+        a connection of its own, so that several exports read one snapshot (the key ranges of
+        a resumable background export).
         """
         stats = stats if stats is not None else ExportStats()
         encoder = self.format(self.columns, header=self.options.header, bom=self.options.bom)
         encoding = _Encoding(encoder)
         try:
-            chunks = self._achunks(encoding, stats, estimate, slot)
+            chunks = self._achunks(encoding, stats, estimate, slot, snapshot)
             async with contextlib.aclosing(chunks) as body:
                 async for chunk in body:
                     yield chunk
@@ -333,6 +337,7 @@ class PreparedExport:
         stats: ExportStats,
         estimate: bool,
         slot: ConnectionSlot | None,
+        snapshot: Snapshot | None = None,
     ) -> AsyncGenerator[bytes, None]:
         encoder = encoding.encoder
         if self.compiled.empty or self.options.limit == 0:
@@ -347,7 +352,12 @@ class PreparedExport:
                 yield chunk
             stats.finished = time.monotonic()
             return
-        async with Snapshot(self.connect_params, self.stream_options, slot=slot) as snap:
+        opened: Any = (
+            contextlib.nullcontext(snapshot)
+            if snapshot is not None
+            else Snapshot(self.connect_params, self.stream_options, slot=slot)
+        )
+        async with opened as snap:
             conn = snap.connection
             with _translated():
                 await conn.execute(session_sql(self.timezone))

@@ -193,3 +193,51 @@ def test_database_connections_dropped_mid_job_are_retried() -> None:
     assert final.status == Status.SUCCEEDED, final.status_line()
     assert final.attempts == 2 and final.rows == SLOW_ROWS
     assert "retrying after" not in final.error
+
+
+def test_killed_job_resumes_from_its_checkpoint_and_later_rows_come_from_a_newer_snapshot(
+    products: int, tmp_path: Any
+) -> None:
+    from django.core.management import call_command
+
+    from catalog.models import Product
+
+    expected = tmp_path / "expected.csv"
+    description = ExportDescription(model="testapp.SlowProduct", options=ExportOptions())
+    with worker_pool(2, CURSOR_STREAM_JOBS_CHECKPOINT_ROWS="100") as workers:
+        pk = api.submit(description).pk
+        wait_until(lambda: (job(pk).checkpoint or {}).get("rows", 0) >= 300, 60, "3 checkpoints")
+        first = job(pk)
+        next(w for w in workers if first.worker.endswith(f":{w.pid}")).kill()
+        point = job(pk).checkpoint
+        assert point is not None
+        # Change one row before the checkpoint and one after it while nobody runs the job.
+        keys = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+        before, after = keys[point["rows"] - 1], keys[-1]
+        Product.objects.filter(pk__in=[before, after]).update(product_name="renamed")
+        final = api.wait(pk, timeout=90)
+    assert final.status == Status.SUCCEEDED, final.status_line()
+    assert final.attempts == 2
+    assert final.resumed_at_rows == [point["rows"]] and point["rows"] % 100 == 0
+    assert f"resumed after rows {point['rows']:,}" in final.status_line()
+    assert final.rows == products
+    with result_storage().open(final.storage_name, "rb") as handle:
+        body = handle.read()
+    # Rows up to the checkpoint come from the first snapshot, later ones from a newer one.
+    assert first_name(body, before) != "renamed"
+    Product.objects.filter(pk=before).update(product_name=first_name(body, before))
+    call_command("streamdata", "testapp.SlowProduct", "-o", str(expected))
+    assert body == expected.read_bytes()
+    assert first_name(body, after) == "renamed"
+    assert visible_results() == [os.path.basename(final.storage_name)]
+    assert not os.listdir(os.path.join(settings.JOBS_DIR, ".partial"))
+
+
+def first_name(body: bytes, pk: int) -> str:
+    import csv
+    import io
+
+    for row in csv.reader(io.StringIO(body.decode())):
+        if row[0] == str(pk):
+            return row[1]
+    raise AssertionError(f"no row {pk}")

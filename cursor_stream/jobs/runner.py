@@ -25,7 +25,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
@@ -39,8 +39,16 @@ from ..http import ThreadedChunks
 from .api import enqueue, result_name, supports_defer
 from .conf import job_settings, result_storage
 from .models import ExportJob, Status
+from .segments import Checkpoint, segmented
 from .signals import export_failed, export_finished, export_started
-from .storage import ResultWriter, WriteError, discard_partial, open_writer
+from .storage import (
+    LocalWriter,
+    ResultWriter,
+    WriteError,
+    discard_partial,
+    is_local,
+    open_writer,
+)
 
 logger = logging.getLogger("cursor_stream.jobs")
 
@@ -224,20 +232,16 @@ class _Run:
         committed: str | None = None
         try:
             description = ExportDescription.from_json(job.description)
-            prepared = prepare_description(description)
-            writer = open_writer(
-                storage, result_name(job, description), gzipped=description.gzip, job_id=job.pk
-            )
-            stats = self.stats
-            chunks = ThreadedChunks(
-                lambda: prepared.achunks(stats=stats, estimate=True), name=f"job-{job.pk}"
-            )
+            writer, factory = self._plan(description, storage)
+            chunks = ThreadedChunks(factory, name=f"job-{job.pk}")
             while True:
                 try:
-                    chunk = chunks.next_chunk(timeout=POLL_INTERVAL)
+                    chunk: Any = chunks.next_chunk(timeout=POLL_INTERVAL)
                 except StopIteration:
                     break
-                if chunk:
+                if isinstance(chunk, Checkpoint):
+                    self._checkpoint(chunk, writer)
+                elif chunk:
                     writer.write(chunk)
                 self._tick()
             committed = self._finish(writer)
@@ -245,14 +249,75 @@ class _Run:
             if chunks is not None:
                 chunks.close()  # stops the export, releases its connection
             if writer is not None:
-                writer.abort()
+                # Kept for a run that resumes from its checkpoint; removed once the job ends.
+                writer.release()
             if committed is not None:
                 with contextlib.suppress(Exception):
                     storage.delete(committed)
             return self._stopped(exc)
+        discard_partial(storage, job.pk)  # earlier runs' leftovers
         _announce(self.job)
         logger.info("Export job %s: %s", job.pk, self.job.status_line())
         return {"job": job.pk, "ran": True, "status": self.job.status, "rows": self.job.rows}
+
+    def _plan(
+        self, description: ExportDescription, storage: Any
+    ) -> tuple[ResultWriter, Callable[[], AsyncGenerator[Any, None]]]:
+        """Return the writer and the chunk source of this run (resumed when it can be)."""
+        job, stats = self.job, self.stats
+        name = result_name(job, description)
+        ranged = segmented(description, local=is_local(storage))
+        if ranged is None:
+            prepared = prepare_description(description)
+            writer = open_writer(
+                storage, name, gzipped=description.gzip, job_id=job.pk, attempt=self.attempt
+            )
+            return writer, lambda: prepared.achunks(stats=stats, estimate=True)
+        every = job_settings().checkpoint_rows
+        point = job.checkpoint
+        if point:
+            try:
+                writer = open_writer(
+                    storage,
+                    name,
+                    gzipped=False,
+                    job_id=job.pk,
+                    attempt=self.attempt,
+                    resume=(int(point["attempt"]), int(point["size"])),
+                )
+            except (OSError, KeyError, TypeError, ValueError) as exc:
+                # The partial file is gone (another machine's disk, cleaned up): start again.
+                logger.warning("Export job %s restarts from zero: %s", job.pk, one_line(exc))
+                point = None
+            else:
+                stats.rows, stats.bytes = int(point["rows"]), int(point["bytes"])
+                resumed = [*job.resumed_at_rows, stats.rows]
+                if not self._mine().update(resumed_at_rows=resumed):
+                    self._why_not_mine()
+                job.resumed_at_rows = resumed
+                logger.info("Export job %s resumes after row %s.", job.pk, stats.rows)
+        if not point:
+            writer = open_writer(storage, name, gzipped=False, job_id=job.pk, attempt=self.attempt)
+        after = int(point["pk"]) if point else None
+        return writer, lambda: ranged.achunks(stats, every=every, after=after)
+
+    def _checkpoint(self, point: Checkpoint, writer: ResultWriter) -> None:
+        """Sync the partial file and record where a resumed run would continue."""
+        assert isinstance(writer, LocalWriter)
+        size = writer.checkpoint()
+        state = {
+            "pk": point.pk,
+            "rows": point.rows,
+            "bytes": point.bytes,
+            "size": size,
+            "attempt": self.attempt,
+        }
+        updated = self._mine().update(
+            checkpoint=state, rows=point.rows, bytes=point.bytes, heartbeat_at=Now()
+        )
+        if not updated:
+            self._why_not_mine()
+        self._last_save = time.monotonic()
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -326,6 +391,7 @@ class _Run:
             if not isinstance(exc, (CursorStreamError, OSError)):
                 logger.error("Export job %s failed.", job_id, exc_info=exc)
         if self._record(status, error):
+            discard_partial(result_storage(), job_id)
             self.job.refresh_from_db()
             _announce(self.job)
         return {"job": job_id, "ran": True, "status": status, "error": error}

@@ -103,6 +103,10 @@ class ResultWriter:
         """Remove whatever was written (idempotent)."""
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Stop writing, keeping what a later run may resume from (default: nothing)."""
+        self.abort()
+
 
 def is_local(storage: Storage) -> bool:
     """Return True if ``storage`` keeps its files on a file system this process can reach."""
@@ -113,8 +117,9 @@ def is_local(storage: Storage) -> bool:
     return True
 
 
-def partial_name(job_id: Any) -> str:
-    return f"{PARTIAL_DIR}/job-{job_id}.part"
+def partial_name(job_id: Any, attempt: int) -> str:
+    """Return the storage name of a job run's partial file (each run writes its own)."""
+    return f"{PARTIAL_DIR}/job-{job_id}-{attempt}.part"
 
 
 class LocalWriter(ResultWriter):
@@ -129,27 +134,39 @@ class LocalWriter(ResultWriter):
         *,
         gzipped: bool,
         job_id: Any,
-        resume_size: int | None = None,
+        attempt: int,
+        resume: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(storage, name, gzipped=gzipped)
-        self.partial = Path(storage.path(partial_name(job_id)))
+        self.partial = Path(storage.path(partial_name(job_id, attempt)))
         self.partial.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._file: IO[bytes] | None = None
-        if resume_size is not None:
-            # Continue a partial file: cut it at the checkpoint (a later run may have written
-            # past it before it died), and hash what stays.
-            handle = open(self.partial, "r+b")  # noqa: SIM115 (kept open until commit/abort)
-            handle.truncate(resume_size)
-            sha = hashlib.sha256()
-            handle.seek(0)
-            while block := handle.read(1 << 20):
-                sha.update(block)
-            handle.seek(resume_size)
-            self._file = handle
-            self._start(handle, sha, resume_size)
-        else:
-            self._file = open(self.partial, "wb")  # noqa: SIM115
+        self._file: IO[bytes] | None = open(self.partial, "wb")  # noqa: SIM115 (until commit)
+        if resume is None:
             self._start(self._file)
+            return
+        # Continue the partial file of an earlier run (attempt, size at its checkpoint). That
+        # run's worker may still be alive and writing (a long pause, then it notices it lost the
+        # job): never write into its file. Copy the checkpointed prefix into this run's own file,
+        # hashing it on the way; what the earlier run wrote after its checkpoint is left out.
+        earlier, size = resume
+        source = Path(storage.path(partial_name(job_id, earlier)))
+        sha = hashlib.sha256()
+        try:
+            with open(source, "rb") as old:
+                remaining = size
+                while remaining:
+                    block = old.read(min(remaining, 1 << 20))
+                    if not block:
+                        raise FileNotFoundError(f"{source} is shorter than its checkpoint")
+                    self._file.write(block)
+                    sha.update(block)
+                    remaining -= len(block)
+        except BaseException:
+            self.abort()
+            raise
+        with contextlib.suppress(FileNotFoundError):
+            source.unlink()
+        self._start(self._file, sha, size)
 
     def checkpoint(self) -> int:
         """Flush and sync what was written; return the size a resumed run may continue from."""
@@ -183,19 +200,24 @@ class LocalWriter(ResultWriter):
         return name
 
     def abort(self) -> None:
+        self.release()
+        with contextlib.suppress(FileNotFoundError):
+            self.partial.unlink()
+
+    def release(self) -> None:
         if self._file is not None:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
-        with contextlib.suppress(FileNotFoundError):
-            self.partial.unlink()
 
 
 def discard_partial(storage: Storage, job_id: Any) -> None:
-    """Remove the local partial file of a job, if any."""
+    """Remove every partial file of a job, if any."""
     if is_local(storage):
-        with contextlib.suppress(FileNotFoundError):
-            Path(storage.path(partial_name(job_id))).unlink()
+        directory = Path(storage.path(PARTIAL_DIR))
+        for path in directory.glob(f"job-{job_id}-*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 _EOF = object()
@@ -348,9 +370,12 @@ def open_writer(
     *,
     gzipped: bool,
     job_id: Any,
-    resume_size: int | None = None,
+    attempt: int,
+    resume: tuple[int, int] | None = None,
 ) -> ResultWriter:
     """Return the writer for ``storage`` (see the module docstring)."""
     if is_local(storage):
-        return LocalWriter(storage, name, gzipped=gzipped, job_id=job_id, resume_size=resume_size)
+        return LocalWriter(
+            storage, name, gzipped=gzipped, job_id=job_id, attempt=attempt, resume=resume
+        )
     return StreamingWriter(storage, name, gzipped=gzipped)
