@@ -69,8 +69,9 @@ def test_signals_and_email(products: int) -> None:
 
         return receive
 
+    signals = (export_started, export_finished, export_failed)
     receivers = [receiver(n) for n in ("started", "finished", "failed")]
-    for signal, handler in zip((export_started, export_finished, export_failed), receivers):
+    for signal, handler in zip(signals, receivers, strict=True):
         signal.connect(handler)
     try:
         settings = {"JOBS_EMAIL": True}
@@ -83,7 +84,7 @@ def test_signals_and_email(products: int) -> None:
             bad = api.submit(ExportDescription(sql="SELECT 1/0 AS x"), user=ann)
             run_job(bad.pk)
     finally:
-        for signal, handler in zip((export_started, export_finished, export_failed), receivers):
+        for signal, handler in zip(signals, receivers, strict=True):
             signal.disconnect(handler)
     assert [name for name, _ in seen] == ["started", "finished", "started", "failed"]
     assert "division by zero" in seen[-1][1]
