@@ -45,6 +45,15 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def memory(pid: int, field: str) -> float:
+    """Return a process's VmRSS or VmHWM (peak) in MB, from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -77,8 +86,11 @@ def main() -> None:
     empty = [*streamdata, "--filter", "product_id__lt=0", "-o", str(out / "empty.csv")]
     results: dict[str, list[float]] = {"startup": [], "fg": [], "job": [], "e2e": []}
     same: list[bool] = []
+    idle_rss: list[float] = []
+    peak_rss: list[float] = []
     try:
         time.sleep(2)  # the workers' start-up
+        idle_rss = [memory(worker.pid, "VmRSS") for worker in workers]
         for round_ in range(args.repeat):
             results["startup"].append(measure(empty, env)[0])
             results["fg"].append(measure([*streamdata, "-o", str(out / "fg.csv")], env)[0])
@@ -107,6 +119,7 @@ def main() -> None:
             )
             (out / "storage").exists() and shutil.rmtree(out / "storage" / "exports")
             ExportJob.objects.filter(pk=job_id).delete()
+        peak_rss = [memory(worker.pid, "VmHWM") for worker in workers]
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
@@ -134,6 +147,10 @@ def main() -> None:
         f"\nthroughput background/foreground: {fg_export / med['job']:.2f}x "
         f"(end to end {fg_export / med['e2e']:.2f}x); identical bytes in every round: "
         f"{all(same)}"
+    )
+    print(
+        f"workers' memory: idle {', '.join(f'{m:.0f}' for m in idle_rss)} MB, peak after "
+        f"{args.repeat} jobs {', '.join(f'{m:.0f}' for m in peak_rss)} MB"
     )
 
 
