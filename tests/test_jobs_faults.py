@@ -241,3 +241,69 @@ def first_name(body: bytes, pk: int) -> str:
         if row[0] == str(pk):
             return row[1]
     raise AssertionError(f"no row {pk}")
+
+
+def test_database_restart_mid_job(tmp_path: Any) -> None:
+    """A real restart of the PostgreSQL server that holds the queue, the jobs and the data."""
+    import asyncio
+    import subprocess
+    import sys
+
+    import devdb
+    from cursor_stream.connection import params_from_settings_dict
+    from cursor_stream.streaming import Snapshot
+    from tests.workers import MANAGE, Worker, child_env
+
+    cluster = devdb.Cluster("jobs-restart")
+    worker = None
+    try:
+        url = cluster.start()
+        env = child_env(DATABASE_URL=url, CURSOR_STREAM_JOBS_DIR=str(tmp_path / "storage"))
+        manage = [sys.executable, str(MANAGE)]
+        subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)
+        argv = [*manage, "streamdata", "--sql", SLOW_SQL, "--param", str(SLOW_ROWS)]
+        queued = subprocess.run(
+            [*argv, "--background", "-v", "0"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        job_id = int(queued.stdout)
+        params = params_from_settings_dict(
+            devdb.database_settings(url), alias="jobs-restart", timezone_name="UTC"
+        )
+
+        async def state() -> tuple[str, int]:
+            async with Snapshot(params) as snap:
+                rows = [
+                    r
+                    async for r in snap.rows(
+                        f"SELECT status, rows FROM cursor_stream_jobs_exportjob WHERE id = {job_id}"
+                    )
+                ]
+            return rows[0]["status"], rows[0]["rows"]
+
+        # One worker: django-tasks-db's idle workers exit when their polling query fails (a
+        # supervisor restarts them in production); the busy one survives inside the job.
+        worker = Worker("restart", env)
+        wait_until(
+            lambda: (lambda s: s[0] == "running" and s[1] > 0)(asyncio.run(state())),
+            60,
+            "the job runs and has rows",
+        )
+        cluster.stop()
+        cluster.start()
+        waited = subprocess.run(
+            [*manage, "streamjobs", "wait", str(job_id), "--timeout", "90"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert waited.returncode == 0, (waited.stdout, waited.stderr, worker.output())
+        assert waited.stdout.startswith(f"job {job_id} succeeded: {SLOW_ROWS:,} rows")
+        assert worker.process.poll() is None
+    finally:
+        if worker is not None:
+            worker.stop()
+        cluster.stop()
