@@ -300,7 +300,7 @@ def test_database_restart_mid_job(tmp_path: Any) -> None:
             capture_output=True,
             text=True,
         )
-        assert waited.returncode == 0, (waited.stdout, waited.stderr, worker.output())
+        assert waited.returncode == 0, f"{worker.output()}\n{waited.stdout}{waited.stderr}"
         assert waited.stdout.startswith(f"job {job_id} succeeded: {SLOW_ROWS:,} rows")
         assert worker.process.poll() is None
     finally:

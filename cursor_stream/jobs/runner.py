@@ -28,7 +28,13 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -61,6 +67,10 @@ PROGRESS_INTERVAL = 1.0
 #: Seconds a worker keeps trying to record a job's end while the database is unreachable.
 DATABASE_PATIENCE = 60.0
 
+#: What a lost or restarting server raises through Django: DatabaseError (OperationalError),
+#: and InterfaceError ("connection already closed"), which is not a DatabaseError.
+DatabaseErrors = (DatabaseError, InterfaceError)
+
 
 class Cancelled(Exception):
     """The job was cancelled while it ran."""
@@ -91,7 +101,7 @@ def _patiently(action: Callable[[], T]) -> T:
     while True:
         try:
             return action()
-        except DatabaseError:
+        except DatabaseErrors:
             if time.monotonic() >= deadline or connection.in_atomic_block:
                 raise
             # A restarted server left Django's connection broken: drop it and reconnect.
@@ -398,7 +408,7 @@ class _Run:
 
     @staticmethod
     def _transient(exc: BaseException) -> bool:
-        return isinstance(exc, (ConnectionLost, ConnectError, DatabaseError))
+        return isinstance(exc, (ConnectionLost, ConnectError, *DatabaseErrors))
 
     @staticmethod
     def _reason(exc: BaseException) -> str:
@@ -425,6 +435,6 @@ class _Run:
 
         try:
             return bool(_patiently(write))
-        except DatabaseError:
+        except DatabaseErrors:
             logger.exception("Could not record the end of export job %s.", self.job.pk)
             return False
