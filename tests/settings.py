@@ -161,3 +161,6 @@ CURSOR_STREAM = {
     "JOBS_MAX_ATTEMPTS": int(os.environ.get("CURSOR_STREAM_JOBS_MAX_ATTEMPTS") or 3),
     "JOBS_CHECKPOINT_ROWS": int(os.environ.get("CURSOR_STREAM_JOBS_CHECKPOINT_ROWS") or 100_000),
 }
+# Django 6.1's mailers (earlier versions ignore the setting); the test environment replaces the
+# backend of every alias with the locmem outbox.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
