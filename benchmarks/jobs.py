@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--interval", default="1", help="db_worker --interval (s), its default")
     args = parser.parse_args()
     env = psql_env()
     out = Path(tempfile.mkdtemp(prefix="cursor-stream-jobs-bench-"))
@@ -75,12 +77,19 @@ def main() -> None:
 
     workers = [
         subprocess.Popen(
-            [*MANAGE, "db_worker", "--interval", "0.1", "--no-startup-delay", "--no-reload"],
+            [
+                *MANAGE,
+                "db_worker",
+                "--interval",
+                args.interval,
+                "--no-startup-delay",
+                "--no-reload",
+            ],
             env=env,
             cwd=ROOT / "example_project",
             stdout=subprocess.DEVNULL,
         )
-        for _ in range(2)
+        for _ in range(args.workers)
     ]
     streamdata = [*MANAGE, "streamdata", "catalog.Product", "--no-progress", "--force", "-v", "0"]
     empty = [*streamdata, "--filter", "product_id__lt=0", "-o", str(out / "empty.csv")]
@@ -105,7 +114,7 @@ def main() -> None:
             since = time.monotonic()
             job_id = int(queued.stdout.strip())
             while not (job := ExportJob.objects.get(pk=job_id)).finished:
-                time.sleep(0.02)
+                time.sleep(0.05)
             results["e2e"].append(time.monotonic() - since)
             assert job.status == "succeeded", job.status_line()
             assert job.started_at and job.finished_at
