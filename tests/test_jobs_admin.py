@@ -133,3 +133,18 @@ def test_cancel_button_of_a_queued_job(products: int) -> None:
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == Status.CANCELLED
+
+
+def test_selected_rows_only(products: int) -> None:
+    ann = staff("ann", "view_product")
+    chosen = [str(pk) for pk in Product.objects.order_by("pk").values_list("pk", flat=True)[:7]]
+    description = ExportDescription(
+        model="catalog.Product",
+        options=ExportOptions(format="jsonl"),
+        user=str(ann.pk),
+        admin=AdminSource(site="admin", query="", selected=tuple(chosen)),
+    )
+    job = api.submit(description, user=ann)
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED and job.rows == 7
