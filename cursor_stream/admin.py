@@ -21,8 +21,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ChangeList
+from django.core import checks
 from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
@@ -32,6 +35,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
+from .conf import is_sensitive
+from .exceptions import ConfigurationError, InvalidArgument
+from .fields import resolve_field_path
 from .http import streaming_response
 
 if TYPE_CHECKING:
@@ -77,13 +83,22 @@ def available_formats() -> list[str]:
     return names
 
 
+def _sensitive_message(where: str, path: str, field: Any) -> str:
+    return (
+        f"{where} names {path!r}, the sensitive field {field.model._meta.label}.{field.name} "
+        "(CURSOR_STREAM['SENSITIVE_FIELDS']), which admin exports never include."
+    )
+
+
 class StreamExportMixin(_Base):
     """Add streaming exports (actions and an Export button) to a ``ModelAdmin``."""
 
     #: Short format names (or dotted paths) offered; None: csv, jsonl (+ xlsx when installed).
     export_formats: Sequence[str] | None = None
-    #: Field paths exported (``category__name`` allowed); None: the model fields of
-    #: ``list_display``, else every concrete field. Nothing else can ever be exported.
+    #: Field paths exported (``category__name`` allowed). None: the model fields of
+    #: ``list_display``, else every concrete field, keeping only those this admin shows the
+    #: user (see :meth:`get_export_fields`). Nothing else can ever be exported, and never a
+    #: field of ``CURSOR_STREAM['SENSITIVE_FIELDS']``.
     export_fields: Sequence[str] | None = None
     #: File name pattern; ``{model}``, ``{timestamp}`` and ``{ext}`` are filled in.
     export_filename: str = "{model}-{timestamp}.{ext}"
@@ -91,7 +106,8 @@ class StreamExportMixin(_Base):
     export_choices_display: bool = False
     #: Prefix cells starting with = + - @ (spreadsheet formulas) with a quote (OWASP).
     export_escape_formulas: bool = True
-    #: Permission required to export ("app_label.codename"); None: the view permission.
+    #: Permission required to export ("app_label.codename"), in addition to the view
+    #: permission; None: the view permission alone.
     export_permission: str | None = None
 
     change_list_template = "cursor_stream/admin/change_list.html"
@@ -99,34 +115,91 @@ class StreamExportMixin(_Base):
 
     # --- configuration hooks ----------------------------------------------------------------
     def has_export_permission(self, request: HttpRequest) -> bool:
-        """Return True if the user may export (``export_permission``, else view permission)."""
+        """Return True if the user may export: view permission, and ``export_permission``."""
+        if not self.has_view_permission(request):
+            return False
         if self.export_permission:
             codename = self.export_permission
             if "." not in codename:
                 codename = f"{self.opts.app_label}.{codename}"
             return bool(request.user.has_perm(codename))
-        return bool(self.has_view_permission(request))
+        return True
 
     def get_export_formats(self, request: HttpRequest) -> list[str]:
         """Return the names of the formats offered to this request."""
         return list(self.export_formats) if self.export_formats is not None else available_formats()
 
     def get_export_fields(self, request: HttpRequest) -> list[str]:
-        """Return the field paths to export (see :attr:`export_fields`)."""
+        """Return the field paths to export (see :attr:`export_fields`).
+
+        The default never exports more than this admin shows the user: of the model fields of
+        ``list_display`` (else every concrete field), it keeps those in the changelist, on the
+        change form (``get_fieldsets()``, hence ``fields``, ``fieldsets``, ``get_fields()`` and
+        read-only fields) or the primary key (every changelist row carries it), drops those of
+        ``get_exclude()`` and sensitive ones, and is empty without the view permission.
+        """
         if self.export_fields is not None:
             return list(self.export_fields)
+        if not self.has_view_permission(request):
+            return []
         opts = self.opts
-        fields = []
-        for name in self.get_list_display(request):
-            if not isinstance(name, str):
-                continue
+        listed = [name for name in self.get_list_display(request) if isinstance(name, str)]
+        columns = [f.name for f in map(self._concrete_field, listed) if f is not None]
+        shown = {
+            *columns,
+            *flatten_fieldsets(self.get_fieldsets(request)),
+            opts.pk.name,
+        }
+        hidden = set(self.get_exclude(request) or ())
+        candidates = columns or [f.name for f in opts.concrete_fields]
+        return [
+            name
+            for name in candidates
+            if name in shown and name not in hidden and not is_sensitive(opts.get_field(name))
+        ]
+
+    def _concrete_field(self, name: str) -> Any:
+        try:
+            field = self.opts.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if getattr(field, "concrete", False) and not field.many_to_many:
+            return field
+        return None
+
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        """Add the checks of ``export_fields`` to the ModelAdmin's own."""
+        return [*super().check(**kwargs), *self._check_export_fields()]
+
+    def _check_export_fields(self) -> list[checks.CheckMessage]:
+        if self.export_fields is None:
+            return []
+        where = f"{type(self).__name__}.export_fields"
+        errors: list[checks.CheckMessage] = []
+        for name in self.export_fields:
             try:
-                field = opts.get_field(name)
-            except FieldDoesNotExist:
+                field = resolve_field_path(self.model, name)
+            except InvalidArgument as exc:
+                errors.append(
+                    checks.Error(
+                        f"{where}: {exc}",
+                        hint="Name model field paths, e.g. 'category__name'.",
+                        obj=type(self),
+                        id="cursor_stream.E006",
+                    )
+                )
                 continue
-            if getattr(field, "concrete", False) and not field.many_to_many:
-                fields.append(field.name)
-        return fields or [f.name for f in opts.concrete_fields]
+            if is_sensitive(field):
+                errors.append(
+                    checks.Error(
+                        _sensitive_message(where, name, field),
+                        hint="Remove it from export_fields; export it with manage.py "
+                        "streamdata --fields if you must.",
+                        obj=type(self),
+                        id="cursor_stream.E005",
+                    )
+                )
+        return errors
 
     def get_export_filename(self, request: HttpRequest, format_name: str) -> str:
         """Return the download's file name for ``format_name``."""
@@ -141,12 +214,23 @@ class StreamExportMixin(_Base):
         self, request: HttpRequest, queryset: models.QuerySet[Any], format_name: str
     ) -> HttpResponseBase:
         """Return the streaming download of ``queryset`` in ``format_name``."""
+        from .export import _field_or_none
+
         if format_name not in self.get_export_formats(request):
             raise BadRequest(f"The export format {format_name!r} is not offered here.")
+        fields = self.get_export_fields(request)
+        for name in fields:
+            # Checked again here (E005 at start-up): get_export_fields() may be overridden.
+            field = _field_or_none(self.model, name)
+            if field is not None and is_sensitive(field):
+                raise ConfigurationError(
+                    _sensitive_message(f"{type(self).__name__}.get_export_fields()", name, field)
+                    + " Remove it from export_fields."
+                )
         return streaming_response(
             queryset,
             format=format_name,
-            fields=self.get_export_fields(request),
+            fields=fields,
             using=queryset.db,
             request=request,
             filename=self.get_export_filename(request, format_name),
@@ -196,7 +280,12 @@ class StreamExportMixin(_Base):
         return actions
 
     def _is_export_action_post(self, request: HttpRequest) -> bool:
-        if request.method != "POST" or "action" not in request.POST:
+        # The conditions of ModelAdmin.changelist_view() for running an action: the action
+        # form's button ("index"), or a confirmation page's POST (selection without "index");
+        # never the list_editable "Save" ("_save"), whatever the action dropdown says.
+        if request.method != "POST" or "_save" in request.POST:
+            return False
+        if "index" not in request.POST and helpers.ACTION_CHECKBOX_NAME not in request.POST:
             return False
         try:
             index = int(request.POST.get("index", 0))

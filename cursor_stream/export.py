@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, TypeVar
 
+from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
 from .encoders import Format, get_format
 from .exceptions import InvalidArgument
@@ -69,6 +70,8 @@ class ExportOptions:
     format: str = "csv"
     header: bool = True
     bom: bool = False
+    #: Prefix text cells starting with = + - @ tab CR LF with ' (OWASP CSV injection); applies
+    #: to formats declaring ``formula_escaping`` (csv, tsv) and is ignored by the others.
     escape_formulas: bool = False
     #: Time zone of timestamps; None: Django's TIME_ZONE.
     timezone: str | None = None
@@ -150,17 +153,39 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
 
 
 def _queryset_for_export(source: Any, fields: Sequence[str] | None) -> tuple[Any, list[Any]]:
-    """Return a values_list() QuerySet and the model field behind each column (None if none)."""
+    """Return a values_list() QuerySet and the model field behind each column (None if none).
+
+    Without ``fields`` the columns are those the QuerySet itself selects: for model instances
+    the concrete fields it loads (``only()``/``defer()`` honoured) and its annotations; for
+    ``values()``/``values_list()`` without names every column. Fields listed in
+    ``CURSOR_STREAM['SENSITIVE_FIELDS']`` are left out of such a default set; they are exported
+    only when ``fields`` names them.
+    """
     from django.db.models.query import ModelIterable
 
     model = source.model
     if fields is not None:
         model_fields: list[Any] = validate_fields(model, list(fields))
         return source.values_list(*fields), model_fields
-    if source._iterable_class is ModelIterable or issubclass(source._iterable_class, ModelIterable):
-        concrete = [f for f in model._meta.concrete_fields]
+    if issubclass(source._iterable_class, ModelIterable):
+        # values_list() clears deferred loading: keep the fields the ORM itself would load, by
+        # the select mask its compiler uses (get_default_columns() skips fields outside it).
+        mask = source.query.get_select_mask()
+        concrete = [
+            f
+            for f in model._meta.concrete_fields
+            if (not mask or f in mask) and not is_sensitive(f)
+        ]
         names = [f.attname for f in concrete] + list(source.query.annotation_select)
         return source.values_list(*names), concrete + [None] * (len(names) - len(concrete))
+    if not source._fields:
+        # values() without names selects every concrete field (extra() columns first,
+        # annotations last, as Django orders them).
+        query = source.query
+        hidden = {f.attname for f in model._meta.concrete_fields if is_sensitive(f)}
+        if hidden & set(query.values_select):
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            return source.values_list(*[n for n in names if n not in hidden]), []
     return source, []
 
 
@@ -219,6 +244,10 @@ def prepare_export(
     from django.db.models.query import QuerySet
 
     fmt, timezone = _check_options(options)
+    # Formula escaping protects spreadsheets opening CSV/TSV text; other formats declare they
+    # need none (JSON is data for programs, xlsx writes strings as strings), and their values
+    # are never altered, whoever asked for escaping.
+    options = replace(options, escape_formulas=options.escape_formulas and fmt.formula_escaping)
     if isinstance(source, type) and issubclass(source, models.Model):
         source = source._default_manager.all()  # type: ignore[attr-defined]
     model_fields: list[Any] = []

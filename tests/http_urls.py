@@ -20,6 +20,14 @@ strict_site = admin.AdminSite(name="strict")
 strict_site.register(Product, StrictProductAdmin)
 
 
+class EditableProductAdmin(ProductAdmin):
+    list_editable = ["price", "in_stock"]
+
+
+editable_site = admin.AdminSite(name="editable")
+editable_site.register(Product, EditableProductAdmin)
+
+
 def _export(request: HttpRequest) -> StreamingHttpResponse:
     fields = request.GET.getlist("field") or None
     return streaming_response(
@@ -39,8 +47,16 @@ async def aproducts(request: HttpRequest) -> StreamingHttpResponse:
     return _export(request)
 
 
-def series(request: HttpRequest) -> StreamingHttpResponse:
-    """Stream ``n`` generated rows (tag: a comment that finds the backend in pg_stat_activity)."""
+def products_plain(request: HttpRequest) -> StreamingHttpResponse:
+    """Like ``products`` without ``request=``: the response kind comes from the handler."""
+    return streaming_response(Product.objects.order_by("pk"), filename="products")
+
+
+async def aproducts_plain(request: HttpRequest) -> StreamingHttpResponse:
+    return streaming_response(Product.objects.order_by("pk"), filename="products")
+
+
+def _series(request: HttpRequest, *, pass_request: bool = True) -> StreamingHttpResponse:
     tag = "".join(c for c in request.GET.get("tag", "series") if c.isalnum())
     fail = request.GET.get("fail_at")
     value = f"1 / (g - {int(fail)})" if fail else "g"
@@ -49,15 +65,35 @@ def series(request: HttpRequest) -> StreamingHttpResponse:
         "FROM generate_series(1, %s) AS g",
         [int(request.GET.get("n", "1000"))],
         format=request.GET.get("format", "csv"),
-        request=request,
+        request=request if pass_request else None,
         filename="series",
     )
+
+
+def series(request: HttpRequest) -> StreamingHttpResponse:
+    """Stream ``n`` generated rows (tag: a comment that finds the backend in pg_stat_activity)."""
+    return _series(request)
+
+
+def series_plain(request: HttpRequest) -> StreamingHttpResponse:
+    """``series`` from a sync view that does not pass ``request=``."""
+    return _series(request, pass_request=False)
+
+
+async def aseries_plain(request: HttpRequest) -> StreamingHttpResponse:
+    """``series`` from an async view that does not pass ``request=``."""
+    return _series(request, pass_request=False)
 
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("strict-admin/", strict_site.urls),
+    path("editable-admin/", editable_site.urls),
     path("products/", products),
     path("aproducts/", aproducts),
+    path("products-plain/", products_plain),
+    path("aproducts-plain/", aproducts_plain),
     path("series/", series),
+    path("series-plain/", series_plain),
+    path("aseries-plain/", aseries_plain),
 ]

@@ -9,18 +9,21 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.db import connection, connections
 from django.http import StreamingHttpResponse
-from django.test import AsyncClient, Client
+from django.test import AsyncClient, Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product
 from cursor_stream.admin import StreamExportMixin
+from cursor_stream.exceptions import ConfigurationError
 from cursor_stream.export import ExportOptions, prepare_export
 
 pytestmark = pytest.mark.urls("tests.http_urls")
@@ -29,6 +32,7 @@ CHANGELIST = "/admin/catalog/product/"
 EXPORT = "/admin/catalog/product/export/"
 STRICT_CHANGELIST = "/strict-admin/catalog/product/"
 STRICT_EXPORT = "/strict-admin/catalog/product/export/"
+EDITABLE_CHANGELIST = "/editable-admin/catalog/product/"
 
 
 def _user(name: str, *perms: str, superuser: bool = False) -> User:
@@ -230,23 +234,208 @@ def test_only_declared_fields_are_exported(products: int) -> None:
     assert b"description" not in _body(response).splitlines()[0]
 
 
-def test_default_export_fields_are_the_model_fields_of_list_display() -> None:
-    from django.contrib import admin
+def _request(user: Any) -> Any:
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
 
+
+def _superuser() -> User:
+    # Never saved: a superuser's permission checks need no database.
+    return User(username="root", is_superuser=True, is_staff=True, is_active=True)
+
+
+def test_default_export_fields_are_the_model_fields_of_list_display() -> None:
     class Plain(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         list_display = ["product_name", "price", "__str__", "category"]
 
     class Bare(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         pass
 
-    request: Any = None
+    request = _request(_superuser())
     site = admin.AdminSite(name="defaults")
     assert Plain(Product, site).get_export_fields(request) == ["product_name", "price", "category"]
-    assert Bare(Product, site).get_export_fields(request)[:3] == [
+    assert Bare(Product, site).get_export_fields(request) == [
+        "product_id", "product_name", "sku", "category", "price", "in_stock", "status",
+        "attributes", "created_at", "description",
+    ]  # fmt: skip
+
+
+def test_default_export_fields_leave_out_what_the_admin_hides() -> None:
+    class Excluded(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        exclude = ["description", "attributes"]
+
+    class Listed(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        list_display = ["product_name", "description", "price"]
+        exclude = ["description"]
+
+    class Fields(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        fields = ["product_name", "price"]
+        readonly_fields = ["price"]
+
+    class Fieldsets(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        fieldsets = [(None, {"fields": ["sku", ("status", "in_stock")]})]
+
+    class PerUser(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        def get_exclude(self, request: Any, obj: Any = None) -> Any:
+            return [] if request.user.is_superuser else ["price"]
+
+        def get_fields(self, request: Any, obj: Any = None) -> Any:
+            return ["product_name", "price"] if request.user.is_superuser else ["product_name"]
+
+    site = admin.AdminSite(name="hidden")
+    request = _request(_superuser())
+    staff = User(username="staff", is_staff=True, is_active=True)
+    staff.has_perm = lambda perm, obj=None: perm == "catalog.view_product"  # type: ignore[method-assign]
+    assert Excluded(Product, site).get_export_fields(request) == [
+        "product_id", "product_name", "sku", "category", "price", "in_stock", "status",
+        "created_at",
+    ]  # fmt: skip
+    # Changelist columns are shown, but exclude wins.
+    assert Listed(Product, site).get_export_fields(request) == ["product_name", "price"]
+    # The primary key identifies every changelist row; read-only fields are shown.
+    assert Fields(Product, site).get_export_fields(request) == [
         "product_id",
         "product_name",
-        "sku",
+        "price",
     ]
+    assert Fieldsets(Product, site).get_export_fields(request) == [
+        "product_id",
+        "sku",
+        "in_stock",
+        "status",
+    ]
+    assert PerUser(Product, site).get_export_fields(request) == [
+        "product_id",
+        "product_name",
+        "price",
+    ]
+    assert PerUser(Product, site).get_export_fields(_request(staff)) == [
+        "product_id",
+        "product_name",
+    ]
+
+
+def test_default_export_fields_are_empty_without_the_view_permission() -> None:
+    class Bare(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        pass
+
+    nobody = User(username="nobody", is_staff=True, is_active=True)
+    nobody.has_perm = lambda perm, obj=None: False  # type: ignore[method-assign]
+    site = admin.AdminSite(name="noview")
+    assert Bare(Product, site).get_export_fields(_request(nobody)) == []
+
+
+def test_default_export_fields_never_include_the_password() -> None:
+    class Users(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        pass
+
+    fields = Users(User, admin.AdminSite(name="users")).get_export_fields(_request(_superuser()))
+    assert "password" not in fields
+    assert fields[:2] == ["id", "last_login"]
+    assert "username" in fields
+
+
+def test_export_fields_naming_a_sensitive_field_fail_the_checks() -> None:
+    from django.contrib.admin.models import LogEntry
+    from django.core import checks
+
+    class Users(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["username", "password", "nickname"]
+
+    class Log(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["action_time", "user__password"]
+
+    def sensitive(cls: type, path: str) -> checks.Error:
+        return checks.Error(
+            f"{cls.__name__}.export_fields names {path!r}, the sensitive field "
+            "auth.User.password (CURSOR_STREAM['SENSITIVE_FIELDS']), which admin exports never "
+            "include.",
+            hint="Remove it from export_fields; export it with manage.py streamdata --fields if "
+            "you must.",
+            obj=cls,
+            id="cursor_stream.E005",
+        )
+
+    site = admin.AdminSite(name="checked")
+    assert Users(User, site).check() == [
+        sensitive(Users, "password"),
+        checks.Error(
+            "Users.export_fields: Unknown field 'nickname': auth.User has no field 'nickname'. "
+            "Its fields are: id, password, last_login, is_superuser, username, first_name, "
+            "last_name, email, is_staff, is_active, date_joined, groups, user_permissions.",
+            hint="Name model field paths, e.g. 'category__name'.",
+            obj=Users,
+            id="cursor_stream.E006",
+        ),
+    ]
+    assert Log(LogEntry, site).check() == [sensitive(Log, "user__password")]
+    # The example project's admin passes.
+    assert admin.site._registry[Product].check() == []
+
+
+def test_an_admin_export_refuses_a_sensitive_field_even_when_declared() -> None:
+    class Users(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        def get_export_fields(self, request: Any) -> list[str]:
+            return ["username", "password"]
+
+    model_admin = Users(User, admin.AdminSite(name="refused"))
+    with pytest.raises(ConfigurationError) as info:
+        model_admin.export_response(_request(_superuser()), User.objects.all(), "csv")
+    assert str(info.value) == (
+        "Users.get_export_fields() names 'password', the sensitive field auth.User.password "
+        "(CURSOR_STREAM['SENSITIVE_FIELDS']), which admin exports never include. Remove it "
+        "from export_fields."
+    )
+
+
+def test_export_permission_is_required_in_addition_to_the_view_permission(products: int) -> None:
+    # The strict admin's export permission (delete_product) without any view permission.
+    client = _client(_user("deleter", "delete_product"))
+    assert client.get(STRICT_EXPORT).status_code == 403
+    assert client.post(STRICT_EXPORT, {"format": "csv"}).status_code == 403
+    assert _action(client, STRICT_CHANGELIST, "export_as_csv", [1], across=True).status_code == 403
+
+
+def test_list_editable_save_saves_even_with_an_export_action_selected(products: int) -> None:
+    """Django runs no action when "_save" is posted; neither do the export actions."""
+    client = _client(_user("root", superuser=True))
+    first, second = Product.objects.order_by("pk")[:2]
+    Product.objects.filter(pk=first.pk).update(in_stock=False)
+    Product.objects.filter(pk=second.pk).update(in_stock=True)
+    data = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-product_id": str(first.pk),
+        "form-0-price": "123.45",
+        "form-0-in_stock": "on",
+        "form-1-product_id": str(second.pk),
+        "form-1-price": str(second.price),
+        "_save": "Save",
+        # The dropdown still says "export" and a row is ticked, as the browser posts them.
+        "action": "export_as_csv",
+        "_selected_action": [str(first.pk)],
+        "select_across": "0",
+    }
+    response = client.post(EDITABLE_CHANGELIST, data)
+    assert response.status_code == 302
+    assert response["Location"] == EDITABLE_CHANGELIST
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.price == Decimal("123.45") and first.in_stock
+    assert not second.in_stock
+    messages = [str(m) for m in client.get(EDITABLE_CHANGELIST).context["messages"]]
+    assert messages == ["2 products were changed successfully."]
+
+
+def test_action_button_still_exports_on_a_list_editable_changelist(products: int) -> None:
+    client = _client(_user("root", superuser=True))
+    pks = list(Product.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    response = _action(client, EDITABLE_CHANGELIST, "export_as_csv", pks)
+    assert response.status_code == 200
+    assert sorted(int(r[0]) for r in _rows(_body(response))[1:]) == pks
 
 
 def test_action_under_asgi_streams_an_async_iterator(products: int) -> None:

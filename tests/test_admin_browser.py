@@ -11,6 +11,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -121,4 +122,31 @@ def test_user_without_permission_sees_no_export_controls(
     assert page.locator("#result_list").count() == 1
     assert page.locator("a.cursor-stream-export").count() == 0
     assert page.locator("option[value^=export_as_]").count() == 0
+    page.close()
+
+
+def test_list_editable_save_with_an_export_action_selected_saves(
+    browser: Any, live_server: Any, products: int
+) -> None:
+    User.objects.create_superuser("root", "root@example.com", "pw")
+    product = Product.objects.order_by("pk").first()
+    assert product is not None and product.price != Decimal("321.00")
+    page = _login(browser, live_server, "root")
+    page.goto(f"{live_server.url}/editable-admin/catalog/product/?q={product.sku}")
+    page.fill("input[name=form-0-price]", "321.00")
+    page.select_option("select[name=action]", "export_as_csv")
+    # The admin's own JavaScript asks to confirm saving with an action selected: yes.
+    dialogs: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success", timeout=10_000)
+    assert "changed successfully" in page.inner_text(".messagelist")
+    assert len(dialogs) == 1 and "save" in dialogs[0]
+    product.refresh_from_db()
+    assert product.price == Decimal("321.00")
     page.close()

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 import zoneinfo
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -326,14 +327,15 @@ def test_non_postgresql_alias_is_refused(transactional_db):
 
 def test_xlsx_holds_the_csv_values_typed_for_excel(awkward):
     fields = ["id", "text", "flag", "small", "big", "amount", "day", "moment", "words", "data"]
-    options = {"timezone": "Asia/Kolkata", "escape_formulas": True}
     queryset = Awkward.objects.order_by("id")
-    text = run_export(prepare_export(queryset, fields=fields, options=ExportOptions(**options)))
+    options = ExportOptions(timezone="Asia/Kolkata")
+    text = run_export(prepare_export(queryset, fields=fields, options=options))
     csv_rows = list(csv.reader(io.StringIO(text.decode(), newline="")))[1:]
-    export = prepare_export(
-        queryset, fields=fields, options=ExportOptions(format="xlsx", **options)
-    )
+    # Formula escaping is for CSV/TSV: xlsx cells are strings, never formulas.
+    options = replace(options, format="xlsx", escape_formulas=True)
+    export = prepare_export(queryset, fields=fields, options=options)
     assert export.engine == "cursor"
+    assert not export.options.escape_formulas
     sheets = read_xlsx(run_export(export))
     assert list(sheets) == ["Sheet1"]
     assert sheets["Sheet1"][0] == tuple(fields)
@@ -345,7 +347,7 @@ def test_xlsx_holds_the_csv_values_typed_for_excel(awkward):
         obj = by_id[row[0]]
         cells = dict(zip(fields, row, strict=True))
         texts = dict(zip(fields, fields_csv, strict=True))
-        # Text as the CSV has it (formula escaping included); NULL is no cell.
+        # Text as the CSV has it without formula escaping; NULL is no cell.
         assert cells["text"] == (None if obj.text is None else texts["text"])
         assert cells["words"] == (None if obj.words is None else texts["words"])
         assert cells["data"] == (None if obj.data is None else texts["data"])
@@ -558,3 +560,66 @@ def test_awrite_to_is_atomic(products, tmp_path):
         asyncio.run(good.awrite_to(target))
     stats = asyncio.run(good.awrite_to(target, force=True))
     assert stats.rows == 1000 and target.read_bytes().startswith(b"sku\nSKU-")
+
+
+# --- the default columns are the QuerySet's own, never wider ----------------------------------
+
+
+def test_only_and_defer_are_honoured_without_fields(products):
+    from django.db.models import F, Value
+
+    ordered = Product.objects.order_by("pk")
+    only = prepare_export(ordered.only("product_name", "price"))
+    assert only.columns == ("product_id", "product_name", "price")
+    deferred = prepare_export(ordered.defer("description", "attributes", "sku"))
+    assert deferred.columns == (
+        "product_id", "product_name", "category_id", "price", "in_stock", "status", "created_at",
+    )  # fmt: skip
+    # Annotations stay; a followed relation loads the foreign key.
+    annotated = prepare_export(
+        ordered.select_related("category")
+        .only("sku", "category__name")
+        .annotate(one=Value(1), double=F("price") * 2)
+    )
+    assert annotated.columns == ("product_id", "sku", "category_id", "one", "double")
+    body = run_export(prepare_export(ordered.only("sku")[:2]))
+    first, second = ordered.values_list("pk", "sku")[:2]
+    assert body == f"product_id,sku\n{first[0]},{first[1]}\n{second[0]},{second[1]}\n".encode()
+
+
+def test_sensitive_fields_are_left_out_of_default_field_sets_only(transactional_db):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("alice", "alice@example.com", "secret")
+    default = prepare_export(User.objects.order_by("pk"))
+    assert "password" not in default.columns
+    assert default.columns[:3] == ("id", "last_login", "is_superuser")
+    values = prepare_export(User.objects.values())
+    assert "password" not in values.columns and "username" in values.columns
+    assert "password" not in prepare_export(User.objects.values_list()).columns
+    assert "password" not in prepare_export(User).columns
+    # Named explicitly, it is exported.
+    named = prepare_export(User, fields=["username", "password"])
+    assert named.columns == ("username", "password")
+    assert run_export(named).startswith(b"username,password\nalice,md5$")
+    assert prepare_export(User.objects.values("password")).columns == ("password",)
+
+
+def test_sensitive_fields_setting_adds_fields(products, settings):
+    settings.CURSOR_STREAM = {"SENSITIVE_FIELDS": ["catalog.Product.description"]}
+    export = prepare_export(Product.objects.order_by("pk"))
+    assert "description" not in export.columns and "sku" in export.columns
+    assert "description" in prepare_export(Product, fields=["sku", "description"]).columns
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "xlsx"])
+def test_formula_escaping_is_ignored_by_formats_that_need_none(transactional_db, fmt):
+    options = ExportOptions(format=fmt, escape_formulas=True)
+    escaped = prepare_export("SELECT '=1+2' AS a", options=options)
+    plain = prepare_export("SELECT '=1+2' AS a", options=replace(options, escape_formulas=False))
+    assert not escaped.options.escape_formulas
+    if fmt != "xlsx":  # (a zip archive: the same cells, not the same bytes)
+        assert run_export(escaped) == run_export(plain)
+        assert b'"a":"=1+2"' in run_export(escaped)
+    else:
+        assert read_xlsx(run_export(escaped)) == {"Sheet1": [("a",), ("=1+2",)]}

@@ -327,3 +327,14 @@ def test_subprocess_interrupted_xlsx_leaves_no_file_and_no_temporary_files(produ
     _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert list(out_dir.iterdir()) == [] and list(temp_dir.iterdir()) == []
+
+
+def test_the_password_is_exported_only_when_named(transactional_db, tmp_path):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("alice", "alice@example.com", "secret")
+    out, _ = streamdata("auth.User")
+    header = out.splitlines()[0].split(",")
+    assert "password" not in header and "username" in header
+    out, _ = streamdata("auth.User", "--fields", "username,password")
+    assert out.startswith("username,password\nalice,md5$")

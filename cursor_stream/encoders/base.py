@@ -34,6 +34,10 @@ class Format:
     #: Options of asyncpg's ``copy_from_query()`` making ``COPY ... TO STDOUT`` write exactly
     #: :meth:`encode`'s bytes; None when COPY cannot.
     copy_options: ClassVar[Mapping[str, str] | None] = None
+    #: True when ``escape_formulas`` applies: text a spreadsheet opens, where a cell starting
+    #: with = + - @ (OWASP "CSV injection") would run as a formula. Formats that keep values
+    #: as data (JSON) or write text cells as strings (xlsx) leave values unaltered.
+    formula_escaping: ClassVar[bool] = False
     #: Whether ``header`` and ``bom`` mean anything for this format.
     has_header: ClassVar[bool] = False
     supports_bom: ClassVar[bool] = False

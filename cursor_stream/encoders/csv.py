@@ -58,6 +58,7 @@ class CsvFormat(Format):
     copy_options = MappingProxyType({"format": "csv"})
     has_header = True
     supports_bom = True
+    formula_escaping = True
 
     delimiter: ClassVar[str] = ","
 
@@ -169,6 +170,7 @@ class TsvFormat(Format):
     copy_options = MappingProxyType({"format": "text"})
     has_header = True
     supports_bom = True
+    formula_escaping = True
 
     @staticmethod
     def field(value: str | None) -> str:

@@ -21,10 +21,11 @@ Decisions (issue 4), the same for every export:
   BC, ``infinity``) are written as text.
 * **Booleans** become Excel booleans (TRUE/FALSE).
 * **Everything else** (text, JSON, arrays, UUIDs, intervals, times) is a text cell holding
-  PostgreSQL's rendering, with formula escaping when it is on (it is applied in SQL, as for the
-  other formats). Text cells are always strings, never formulas. NULL is an empty cell, the
-  empty string an empty text cell. A text longer than Excel's 32,767 characters per cell is an
-  error (before any byte is produced: the workbook comes out only at the end).
+  PostgreSQL's rendering, unaltered. Text cells are always strings, never formulas, so
+  formula escaping (a leading ``'`` for CSV/TSV) does not apply: a cell reads back exactly.
+  NULL is an empty cell, the empty string an empty text cell. A text longer than Excel's 32,767
+  characters per cell is an error (before any byte is produced: the workbook comes out only at
+  the end).
 """
 
 from __future__ import annotations

@@ -84,7 +84,10 @@ class Command(AsyncCommand):
             "Repeatable.",
         )
         parser.add_argument(
-            "--fields", help="Comma-separated field paths, e.g. product_id,category__name."
+            "--fields",
+            help="Comma-separated field paths, e.g. product_id,category__name (default: every "
+            "concrete field but those of CURSOR_STREAM['SENSITIVE_FIELDS'], such as the user "
+            "model's password, which are exported only when named here).",
         )
         parser.add_argument(
             "--filter",
