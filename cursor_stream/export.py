@@ -379,14 +379,18 @@ class PreparedExport:
         async with Snapshot(self.connect_params, self.stream_options, slot=slot) as snap:
             conn = snap.connection
             with _translated():
-                await conn.execute(session_sql(self.timezone))
+                await conn.execute(session_sql())
             columns = await snap.columns(self.compiled)
+            # The query runs in the session time zone of Django's connection (it can decide
+            # which rows match); timestamps are printed in the export's own.
+            session_zone = self.connect_params.server_settings.get("TimeZone")
             sql = render_query(
                 self.compiled.sql,
                 columns,
                 self.specs,
                 rendering=self.format.rendering,
                 escape_formulas=self.options.escape_formulas,
+                zone=None if self.timezone == session_zone else self.timezone,
             )
             rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
             if estimate:

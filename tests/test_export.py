@@ -623,3 +623,42 @@ def test_formula_escaping_is_ignored_by_formats_that_need_none(transactional_db,
         assert b'"a":"=1+2"' in run_export(escaped)
     else:
         assert read_xlsx(run_export(escaped)) == {"Sheet1": [("a",), ("=1+2",)]}
+
+
+@pytest.mark.parametrize("use_tz", [True, False])
+def test_the_export_time_zone_never_changes_which_rows_match(products, settings, use_tz):
+    """A date cast in the query runs in Django's session time zone, as the ORM runs it.
+
+    Printing timestamps in the export's zone must not change the query: ``created_at::date``
+    near midnight is another day in Asia/Tokyo than in UTC.
+    """
+    from django.db.models import DateField
+    from django.db.models.functions import Cast
+
+    settings.USE_TZ = use_tz
+    settings.TIME_ZONE = "America/New_York"
+    queryset = (
+        Product.objects.annotate(day=Cast("created_at", output_field=DateField()))
+        .filter(created_at__isnull=False)
+        .order_by("pk")
+    )
+    day = queryset.values_list("day", flat=True)[len(queryset) // 2]
+    matching = queryset.filter(day=day)
+    expected = [str(pk) for pk in matching.values_list("pk", flat=True)]
+    assert expected
+    for timezone in (None, "Asia/Tokyo", "UTC"):
+        data = both_engines(matching, fields=["product_id"], timezone=timezone)
+        assert data.decode().split("\n")[1:-1] == expected, timezone
+        # The rows' timestamps still print in the export's zone.
+        stamps = both_engines(matching[:1], fields=["created_at"], timezone=timezone)
+        zone = zoneinfo.ZoneInfo(timezone or "America/New_York")
+        instant = matching.values_list("created_at", flat=True)[0]
+        if not use_tz:
+            instant = instant.replace(tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+        local = instant.astimezone(zone)
+        assert stamps.decode().split("\n")[1].startswith(local.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def test_json_rendering_works_whatever_the_column_names(transactional_db):
+    data = both_engines("SELECT 1 AS r, 2 AS q, 'x' AS \"row_to_json\"", format="jsonl")
+    assert json.loads(data) == {"r": 1, "q": 2, "row_to_json": "x"}
