@@ -508,8 +508,7 @@ def test_broken_pipe_on_stdout_stops_quietly_and_releases_the_server(products):
     text = err.decode()
     assert head.startswith(b"n,pad\n1,")
     assert proc.returncode == 141, text
-    assert "broken pipe" in text and text.count("\n") == 1 and "Traceback" not in text
-    assert "Exception ignored" not in text
+    assert text == ""  # as Unix tools stop on SIGPIPE: the status alone
     assert_released("cs-broken-pipe")
 
 
