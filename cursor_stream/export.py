@@ -25,9 +25,9 @@ from typing import IO, Any, TypeVar
 
 from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
-from .encoders import Format, get_format
+from .encoders import Format, get_format, registry
 from .exceptions import InvalidArgument
-from .fields import resolve_field_path, validate_fields
+from .fields import json_text_annotations, resolve_field_path, validate_fields
 from .render import (
     ColumnSpec,
     inline_params,
@@ -122,9 +122,8 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
     ):
         raise InvalidArgument(f"prefetch must be an integer >= 1, got {options.prefetch!r}.")
     if options.bom and not fmt.supports_bom:
-        raise InvalidArgument(
-            f"A byte order mark (bom) only applies to csv and tsv, not {fmt.name}."
-        )
+        takers = ", ".join(name for name, cls in registry.items() if cls.supports_bom)
+        raise InvalidArgument(f"A byte order mark (bom) only applies to {takers}, not {fmt.name}.")
     tz = options.timezone
     if tz is None:
         from django.conf import settings
@@ -242,6 +241,7 @@ def prepare_export(
     """
     from django.db import models
     from django.db.models.query import QuerySet
+    from django.utils.text import capfirst
 
     fmt, timezone = _check_options(options)
     # Formula escaping protects spreadsheets opening CSV/TSV text; other formats declare they
@@ -251,7 +251,13 @@ def prepare_export(
     if isinstance(source, type) and issubclass(source, models.Model):
         source = source._default_manager.all()  # type: ignore[attr-defined]
     model_fields: list[Any] = []
+    title: str | None = None
     if isinstance(source, QuerySet):
+        title = capfirst(str(source.model._meta.verbose_name_plural))
+        source = default_ordering(source)
+        if fields is not None and not isinstance(fields, str) and fmt.rendering == "text":
+            # JSON key paths: their text (blue), not their JSON ("blue"), in text formats.
+            source = source.annotate(**json_text_annotations(source.model, fields))
         source, model_fields = _queryset_for_export(source, fields)
     elif fields is not None:
         raise InvalidArgument("fields can only be given with a model or QuerySet, not raw SQL.")
@@ -281,7 +287,31 @@ def prepare_export(
         timezone=timezone,
         connect_params=conn_params,
         stream_options=StreamOptions.from_settings(prefetch=options.prefetch),
+        title=title,
     )
+
+
+def default_ordering(queryset: Any) -> Any:
+    """Return ``queryset`` in the order an export of it has when none is given.
+
+    The QuerySet's own ordering (``order_by()``, else the model's ``Meta.ordering``), as
+    ``list(queryset)`` would give; else the primary key, so that two exports of the same rows
+    are identical and ``offset`` means something. Left alone: a QuerySet whose ordering was
+    cleared with ``order_by()`` (the server's order, no sort), and those that an ``ORDER BY pk``
+    would change or that cannot be reordered (sliced, ``distinct()``, grouped by an aggregate,
+    ``union()``).
+    """
+    query = queryset.query
+    if (
+        queryset.ordered
+        or not query.default_ordering
+        or query.is_sliced
+        or query.distinct
+        or query.combinator
+        or query.group_by is not None
+    ):
+        return queryset
+    return queryset.order_by("pk")
 
 
 def _resolved_engine(fmt: type[Format], options: ExportOptions) -> str:
@@ -320,6 +350,9 @@ class PreparedExport:
     timezone: str
     connect_params: ConnectParams = field(repr=False)
     stream_options: StreamOptions = field(repr=False)
+    #: A name for the data inside the file (the xlsx sheet): the model's verbose_name_plural;
+    #: None for raw SQL.
+    title: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -345,7 +378,9 @@ class PreparedExport:
         a connection place reserved with :func:`~cursor_stream.streaming.reserve_slot`.
         """
         stats = stats if stats is not None else ExportStats()
-        encoder = self.format(self.columns, header=self.options.header, bom=self.options.bom)
+        encoder = self.format(
+            self.columns, header=self.options.header, bom=self.options.bom, title=self.title
+        )
         encoding = _Encoding(encoder)
         try:
             chunks = self._achunks(encoding, stats, estimate, slot)

@@ -119,14 +119,14 @@ OPTION_GRID = [
 ]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "pgtext", "jsonl", "json"])
 def test_copy_and_cursor_engines_write_identical_bytes(awkward, products, fmt):
     awkward_qs = Awkward.objects.order_by("id")
     product_qs = Product.objects.order_by("product_id")[:300]
     for options in OPTION_GRID:
         both_engines(awkward_qs, format=fmt, **options)
         both_engines(product_qs, format=fmt, **options)
-    if fmt in ("csv", "tsv"):
+    if fmt in ("csv", "tsv", "pgtext"):
         for header, bom in itertools.product((False, True), repeat=2):
             both_engines(awkward_qs, format=fmt, header=header, bom=bom)
     both_engines(Awkward.objects.none(), format=fmt)
@@ -295,7 +295,8 @@ def test_copy_stats_count_rows_exactly(products):
     ("kwargs", "message"),
     [
         ({"fields": ["nope"]}, "has no field 'nope'"),
-        ({"fields": ["attributes__color"]}, "not a relation"),
+        ({"fields": ["price__color"]}, "not a relation"),
+        ({"fields": ["attributes__a'b"]}, "only letters, digits and underscores"),
         ({"fields": ["category__products"]}, "many-valued"),
         ({"fields": ['sku"; DROP TABLE product; --']}, "has no field"),
         ({"options": ExportOptions(format="xml")}, "Unknown export format 'xml'"),
@@ -337,9 +338,9 @@ def test_xlsx_holds_the_csv_values_typed_for_excel(awkward):
     assert export.engine == "cursor"
     assert not export.options.escape_formulas
     sheets = read_xlsx(run_export(export))
-    assert list(sheets) == ["Sheet1"]
-    assert sheets["Sheet1"][0] == tuple(fields)
-    rows = sheets["Sheet1"][1:]
+    assert list(sheets) == ["Awkwards"]
+    assert sheets["Awkwards"][0] == tuple(fields)
+    rows = sheets["Awkwards"][1:]
     tz = zoneinfo.ZoneInfo("Asia/Kolkata")
     by_id = {obj.id: obj for obj in awkward}
     assert len(rows) == len(csv_rows) == len(awkward)
@@ -375,7 +376,7 @@ def test_xlsx_needs_the_cursor_engine_and_auto_picks_it(products):
     assert export.engine == "cursor" and export.format.binary
     stats = ExportStats()
     sheets = read_xlsx(run_export(export, stats))
-    assert sheets["Sheet1"][1:] == [(pk,) for pk in range(1, 1001)]
+    assert sheets["Products"][1:] == [(pk,) for pk in range(1, 1001)]
     assert stats.rows == 1000 and stats.bytes > 0
 
 
@@ -396,7 +397,7 @@ def test_xlsx_bytes_come_only_at_the_end_and_temporary_files_go(products, tmp_pa
     rows_seen, left, data = asyncio.run(run())
     assert set(rows_seen) == {500}  # every chunk after the last row
     assert left == []
-    assert len(read_xlsx(data)["Sheet1"]) == 501
+    assert len(read_xlsx(data)["Products"]) == 501
 
     slow = prepare_export(
         "SELECT i, CASE WHEN i > 100 THEN pg_sleep(30)::text END AS slept "
@@ -662,3 +663,62 @@ def test_the_export_time_zone_never_changes_which_rows_match(products, settings,
 def test_json_rendering_works_whatever_the_column_names(transactional_db):
     data = both_engines("SELECT 1 AS r, 2 AS q, 'x' AS \"row_to_json\"", format="jsonl")
     assert json.loads(data) == {"r": 1, "q": 2, "row_to_json": "x"}
+
+
+# --- default order, titles and JSON keys --------------------------------------------------------
+
+
+def test_default_order_is_the_querysets_own_else_the_primary_key(products):
+    from django.db.models import Count
+
+    from catalog.models import Category
+
+    # Updated rows get new tuples at the end of the table: a scan without ORDER BY moves them.
+    Product.objects.filter(pk__in=[3, 7]).update(price=1)
+    data = both_engines(Product.objects.filter(pk__lte=10), fields=["pk"])
+    assert data == b"pk\n" + b"".join(b"%d\n" % pk for pk in range(1, 11))
+    text = both_engines(Category, fields=["name"]).decode()
+    names = [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:]
+    assert names == list(Category.objects.values_list("name", flat=True))  # Meta.ordering
+    # Left alone: a cleared ordering (the server's order), and queries ORDER BY pk would change.
+    for queryset in (
+        Product.objects.order_by(),
+        Product.objects.values("status").annotate(n=Count("pk")),
+        Product.objects.values("status").distinct(),
+        Product.objects.all()[:5],
+    ):
+        assert "ORDER BY" not in prepare_export(queryset).compiled.sql
+
+
+def test_models_give_the_export_a_title_and_raw_sql_none(products):
+    from catalog.models import Category
+
+    assert prepare_export(Product).title == "Products"
+    assert prepare_export(Category.objects.all(), fields=["name"]).title == "Categories"
+    assert prepare_export("SELECT 1 AS one").title is None
+    sheets = read_xlsx(run_export(prepare_export(Category, options=ExportOptions(format="xlsx"))))
+    assert list(sheets) == ["Categories"]
+    sheets = read_xlsx(
+        run_export(prepare_export("SELECT 1 AS one", options=ExportOptions(format="xlsx")))
+    )
+    assert sheets == {"Sheet1": [("one",), (1,)]}
+
+
+def test_json_key_paths_export_their_text_in_text_formats_and_json_in_json(transactional_db):
+    Awkward.objects.create(data={"größe": "XL", "a": {"b": [1, "two", None]}, "n": 1.5})
+    Awkward.objects.create(data={"größe": 'say "hi"'})
+    fields = ["data__größe", "data__a__b__1", "data__a__b", "data__n", "data__a__b__2"]
+    text = both_engines(Awkward, fields=fields, format="csv")
+    assert list(csv.reader(io.StringIO(text.decode(), newline=""))) == [
+        fields,
+        ["XL", "two", '[1, "two", null]', "1.5", ""],
+        ['say "hi"', "", "", "", ""],
+    ]
+    assert both_engines(Awkward, fields=fields, format="tsv").decode().split("\n")[1] == (
+        'XL\ttwo\t"[1, ""two"", null]"\t1.5\t'
+    )
+    lines = both_engines(Awkward, fields=fields, format="jsonl").decode().splitlines()
+    assert [json.loads(line) for line in lines] == [
+        dict(zip(fields, ["XL", "two", [1, "two", None], 1.5, None], strict=True)),
+        dict(zip(fields, ['say "hi"', None, None, None, None], strict=True)),
+    ]

@@ -17,7 +17,8 @@ class Format:
 
     Subclasses declare ``name`` (the registry key), ``content_type``, ``extension`` and
     ``binary``. An instance encodes one export; it may keep state between calls (the JSON array
-    format remembers whether a row has been written).
+    format remembers whether a row has been written). Subclasses overriding ``__init__`` take
+    and pass on its keyword arguments (``header``, ``bom``, ``title``).
     """
 
     name: ClassVar[str] = ""
@@ -46,10 +47,20 @@ class Format:
     def check_available(cls) -> None:
         """Raise InvalidArgument if the format cannot be used here (an optional extra missing)."""
 
-    def __init__(self, columns: Sequence[str], *, header: bool = True, bom: bool = False) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str],
+        *,
+        header: bool = True,
+        bom: bool = False,
+        title: str | None = None,
+    ) -> None:
         self.columns = tuple(columns)
         self.header = header and self.has_header
         self.bom = bom and self.supports_bom
+        #: What the data is (a model's verbose_name_plural), for formats that name it (the xlsx
+        #: sheet); None for raw SQL.
+        self.title = title
 
     def set_column_types(self, types: Sequence[str]) -> None:
         """Receive the PostgreSQL type of each rendered column, before :meth:`begin`.

@@ -7,10 +7,16 @@ only once the last row is written**: :meth:`XlsxFormat.end_chunks` assembles the
 temporary file and reads it back in chunks. Until then the export yields nothing (an HTTP
 download shows no progress, but the response headers are sent at once).
 
-Decisions (issue 4), the same for every export:
+Decisions, the same for every export:
 
+* **The sheet** is named after the export's ``title`` (a model's ``verbose_name_plural``),
+  without the characters Excel forbids in sheet names (``[]:*?/\\``) and cut to Excel's 31
+  characters; raw SQL exports get Excel's default ``Sheet1``. The header row is bold, frozen
+  and has an autofilter over the data; columns are as wide as the header and the first rows
+  need, up to a limit.
 * **More rows than a sheet holds** (1,048,576 rows, header included): the rows go on to a new
-  sheet (``Sheet2``, ``Sheet3``, ...), which repeats the header row. Nothing is refused.
+  sheet (``Products (2)``, or ``Sheet2`` for raw SQL, ...), which repeats the header row and
+  its formatting. Nothing is refused.
 * **Numbers** (``smallint`` to ``bigint``, ``numeric``, ``real``, ``double precision``) become
   number cells when Excel keeps every digit PostgreSQL printed: at most 15 significant digits
   and within Excel's range. Other values (a 19-digit ``bigint``, ``numeric`` with many digits,
@@ -31,6 +37,7 @@ Decisions (issue 4), the same for every export:
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +54,14 @@ MAX_CELL_CHARS = 32_767
 EXCEL_DIGITS = 15
 #: Bytes per chunk when the finished workbook is read back.
 READ_CHUNK = 256 * 1024
+#: Characters of a sheet name, and those Excel refuses in one.
+MAX_SHEET_NAME = 31
+FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+#: Rows (after the header) whose values size the columns; the narrowest (about Excel's
+#: default) and widest column, in characters.
+WIDTH_SAMPLE_ROWS = 200
+MIN_COLUMN_WIDTH = 8
+MAX_COLUMN_WIDTH = 60
 
 INSTALL_HINT = "pip install django-cursor-stream[xlsx]"
 
@@ -96,6 +111,19 @@ def excel_datetime(text: str) -> datetime.datetime | None:
     return value.replace(tzinfo=None) if value.date() >= _FIRST_EXCEL_DAY else None
 
 
+def sheet_name(title: str | None, number: int) -> str:
+    """Return the name of the ``number``-th sheet (from 1) of an export titled ``title``.
+
+    Excel refuses ``[]:*?/\\`` in sheet names, names longer than 31 characters, names starting
+    or ending with an apostrophe, and ``History`` (reserved).
+    """
+    base = FORBIDDEN_IN_SHEET_NAME.sub("", title or "").strip().strip("'").strip()
+    if not base or base.lower() == "history":
+        return f"Sheet{number}"
+    suffix = "" if number == 1 else f" ({number})"
+    return base[: MAX_SHEET_NAME - len(suffix)].rstrip().rstrip("'") + suffix
+
+
 class XlsxFormat(Format):
     """An Excel workbook (cursor engine only; see the module docstring for the cell types)."""
 
@@ -115,15 +143,19 @@ class XlsxFormat(Format):
                 f"The xlsx format needs the optional extra: {INSTALL_HINT}"
             ) from None
 
-    def __init__(self, columns: Sequence[str], *, header: bool = True, bom: bool = False) -> None:
-        super().__init__(columns, header=header, bom=bom)
+    def __init__(self, columns: Sequence[str], **options: Any) -> None:
+        super().__init__(columns, **options)
         self._types: tuple[str, ...] = ("text",) * len(self.columns)
         self._dir: str | None = None
         self._output: Any = None
         self._workbook: Any = None
+        self._sheet: Any = None
+        self._sheets = 0
         self._writers: list[CellWriter] = []
         self._sheet_row = 0
         self._rows = 0
+        # Characters each column needs: the header's, then the first rows' values.
+        self._widths = [len(name) if self.header else 0 for name in self.columns]
 
     def set_column_types(self, types: Sequence[str]) -> None:
         self._types = tuple(types)
@@ -142,17 +174,46 @@ class XlsxFormat(Format):
         )
         self._date = self._workbook.add_format({"num_format": DATE_FORMAT})
         self._datetime = self._workbook.add_format({"num_format": DATETIME_FORMAT})
+        self._bold = self._workbook.add_format({"bold": True})
         self._new_sheet()
         return b""
 
     def _new_sheet(self) -> None:
-        sheet = self._workbook.add_worksheet()
+        if self._sheet is not None:
+            self._finish_sheet()
+        self._sheets += 1
+        sheet = self._sheet = self._workbook.add_worksheet(sheet_name(self.title, self._sheets))
         self._writers = [self._writer(sheet, t) for t in self._types]
         self._sheet_row = 0
         if self.header:
             for col, name in enumerate(self.columns):
-                sheet.write_string(0, col, name)
+                sheet.write_string(0, col, name, self._bold)
+            sheet.freeze_panes(1, 0)
             self._sheet_row = 1
+
+    def _finish_sheet(self) -> None:
+        """Size the columns and put the autofilter over the rows of the current sheet.
+
+        Both are written with the sheet's XML when the workbook is closed (after its rows in
+        constant_memory mode), so they can be set once the rows are known.
+        """
+        sheet = self._sheet
+        for col, width in enumerate(self._widths):
+            sheet.set_column(col, col, min(max(width + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH))
+        if self.header and self.columns:
+            sheet.autofilter(0, 0, max(self._sheet_row - 1, 0), len(self.columns) - 1)
+
+    def _measure(self, rows: Rows) -> None:
+        """Widen the columns for the values of ``rows`` as they will show."""
+        widths = self._widths
+        shown = {"date": len("2000-01-01"), "bool": len("FALSE")}
+        shown["timestamp"] = shown["timestamptz"] = len("2000-01-01 00:00:00")
+        for record in rows:
+            for col, value in enumerate(record):
+                if value is not None:
+                    width = shown.get(self._types[col], len(value))
+                    if width > widths[col]:
+                        widths[col] = width
 
     def _writer(self, sheet: Any, pg_type: str) -> CellWriter:
         """Return the function writing a rendered value of ``pg_type`` into ``sheet``."""
@@ -203,6 +264,8 @@ class XlsxFormat(Format):
     def encode(self, rows: Rows) -> bytes:
         if self._workbook is None:
             self.begin()
+        if self._rows < WIDTH_SAMPLE_ROWS:
+            self._measure(rows[: WIDTH_SAMPLE_ROWS - self._rows])
         writers = self._writers
         for record in rows:
             if self._sheet_row == MAX_SHEET_ROWS:
@@ -219,6 +282,7 @@ class XlsxFormat(Format):
     def end_chunks(self) -> Iterator[bytes]:
         if self._workbook is None:
             self.begin()
+        self._finish_sheet()
         self._workbook.close()  # writes the whole archive to self._output
         output = self._output
         output.seek(0)
@@ -243,3 +307,4 @@ class XlsxFormat(Format):
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
         self._workbook = None
+        self._sheet = None

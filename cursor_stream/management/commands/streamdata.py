@@ -8,25 +8,28 @@ interrupt never leaves a partial file at the target path.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import os
+import re
 import time
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.apps import apps
 from django.core.exceptions import FieldError, ValidationError
 from django.core.management.base import CommandError, CommandParser
 
-from cursor_stream.encoders import Format, format_for_path, get_format
+from cursor_stream.encoders import Format, format_for_path, get_format, registry
 from cursor_stream.exceptions import CursorStreamError, InvalidArgument
 from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport, prepare_export
 from cursor_stream.fields import parse_filter, validate_order_by
-from cursor_stream.management.base import AsyncCommand
+from cursor_stream.management.base import AsyncCommand, QuietExit
 from cursor_stream.render import inline_params, quote_literal
 from cursor_stream.sinks import AtomicFile, GzipStream, check_target
 from cursor_stream.sql import rewrite_placeholders
+from cursor_stream.sqltext import split_sql
 
 #: Seconds between two redraws of the progress bar.
 PROGRESS_INTERVAL = 0.2
@@ -66,12 +69,29 @@ class Plan:
     progress: bool
 
 
-class Command(AsyncCommand):
-    help = (
-        "Stream a model (app_label.Model) or an SQL query out of PostgreSQL to a file or stdout "
-        "as csv, tsv, jsonl or json, through COPY or a server-side cursor, with constant memory."
+def _format_names(**having: bool) -> str:
+    """Return the registered format names (those whose class attributes match ``having``)."""
+    return ", ".join(
+        name
+        for name, cls in registry.items()
+        if all(getattr(cls, key) == value for key, value in having.items())
     )
+
+
+def _suffixes() -> str:
+    return ", ".join(f".{cls.extension}" for cls in registry.values())
+
+
+class Command(AsyncCommand):
     interrupted_message = "Interrupted by {signal}; no output file was written."
+
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return (
+            "Stream a model (app_label.Model) or an SQL query out of PostgreSQL to a file or "
+            f"stdout as {_format_names()}, through COPY or a server-side cursor, with constant "
+            "memory."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("model", nargs="?", help="Model to export, as app_label.Model.")
@@ -85,16 +105,18 @@ class Command(AsyncCommand):
         )
         parser.add_argument(
             "--fields",
-            help="Comma-separated field paths, e.g. product_id,category__name (default: every "
-            "concrete field but those of CURSOR_STREAM['SENSITIVE_FIELDS'], such as the user "
-            "model's password, which are exported only when named here).",
+            help="Comma-separated field paths as values() takes them, e.g. "
+            "pk,category__name,attributes__color (a JSON key). Default: every concrete field "
+            "but those of CURSOR_STREAM['SENSITIVE_FIELDS'], such as the user model's password, "
+            "which are exported only when named here.",
         )
         parser.add_argument(
             "--filter",
             action="append",
             default=[],
             metavar="FIELD__LOOKUP=VALUE",
-            help="Keep rows matching a field lookup, e.g. price__gte=10. Repeatable.",
+            help="Keep rows matching a field lookup, e.g. price__gte=10, pk__lt=3 or "
+            "attributes__color=blue. Repeatable.",
         )
         parser.add_argument(
             "--exclude",
@@ -106,10 +128,12 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--order-by",
             help="Comma-separated field paths, - for descending: --order-by=-price,pk "
-            "(default: pk).",
+            "(default: the model's Meta.ordering, else pk).",
         )
         parser.add_argument(
-            "--format", help="csv, tsv, jsonl or json (default: from the output suffix)."
+            "--format",
+            help=f"One of {_format_names()} (default: from the output suffix, {_suffixes()}, "
+            "each optionally .gz; csv on stdout).",
         )
         parser.add_argument(
             "-o", "--output", default="-", help="Output file, or - for stdout (default)."
@@ -119,8 +143,16 @@ class Command(AsyncCommand):
         parser.add_argument("--offset", help="Skip this many rows first (cursor.forward()).")
         parser.add_argument("--limit", help="Export at most this many rows.")
         parser.add_argument("--gzip", action="store_true", help="Compress the output with gzip.")
-        parser.add_argument("--no-header", action="store_true", help="Omit the csv/tsv header.")
-        parser.add_argument("--bom", action="store_true", help="Start csv/tsv with a UTF-8 BOM.")
+        parser.add_argument(
+            "--no-header",
+            action="store_true",
+            help=f"Omit the header row ({_format_names(has_header=True)}).",
+        )
+        parser.add_argument(
+            "--bom",
+            action="store_true",
+            help=f"Start the output with a UTF-8 BOM ({_format_names(supports_bom=True)}).",
+        )
         parser.add_argument(
             "--escape-formulas",
             action="store_true",
@@ -162,8 +194,8 @@ class Command(AsyncCommand):
                 if implied is None:
                     raise CommandError(
                         f"Cannot tell the format from the output name {path!r}; pass --format "
-                        "csv, tsv, jsonl, json or xlsx, or use one of those suffixes (.gz for "
-                        "gzip)."
+                        f"({_format_names()}) or use one of the suffixes {_suffixes()} (and .gz "
+                        "for gzip)."
                     )
                 fmt = implied
             check_target(path, force=options["force"])
@@ -230,9 +262,7 @@ class Command(AsyncCommand):
             order = _split(options["order_by"])
             if order:
                 queryset = queryset.order_by(*validate_order_by(model, order))
-            elif not queryset.ordered:
-                # Deterministic output (and a meaning for --offset): primary key order.
-                queryset = queryset.order_by("pk")
+            # Otherwise prepare_export() applies the default: Meta.ordering, else the pk.
             return prepare_export(
                 queryset,
                 fields=_split(options["fields"]),
@@ -259,9 +289,9 @@ class Command(AsyncCommand):
         progress = Progress(self.stderr, stats) if plan.progress else None
         try:
             if plan.path is not None:
-                await self._to_file(plan, stats, progress)
+                written = await self._to_file(plan, stats, progress)
             else:
-                await self._to_stdout(plan, stats)
+                written = await self._to_stdout(plan, stats)
         except CursorStreamError as exc:
             raise CommandError(one_line(exc)) from None
         finally:
@@ -269,14 +299,19 @@ class Command(AsyncCommand):
                 progress.close()
         if verbosity > 0:
             where = plan.path if plan.path is not None else "stdout"
+            gzipped = f" (gzip; {_size(stats.bytes)} uncompressed)" if plan.gzipped else ""
             summary = (
-                f"Exported {stats.rows:,} rows, {_size(stats.bytes)} in {stats.seconds:.2f} s "
-                f"({plan.export.format.name}, {plan.export.engine} engine) to {where}"
+                f"Exported {stats.rows:,} rows, {_size(written)} written{gzipped} in "
+                f"{stats.seconds:.2f} s ({plan.export.format.name}, {plan.export.engine} engine) "
+                f"to {where}"
             )
-            # Data on stdout must stay clean: the summary then goes to stderr.
-            (self.stdout if plan.path is not None else self.stderr).write(summary)
+            # Data on stdout must stay clean: the summary then goes to stderr, which Django
+            # styles as errors by default; this is a success.
+            out = self.stdout if plan.path is not None else self.stderr
+            out.write(summary, style_func=self.style.SUCCESS if out.isatty() else _plain)
 
-    async def _to_file(self, plan: Plan, stats: ExportStats, progress: Progress | None) -> None:
+    async def _to_file(self, plan: Plan, stats: ExportStats, progress: Progress | None) -> int:
+        """Write the export to ``plan.path`` atomically; return the bytes of the file."""
         assert plan.path is not None
         try:
             with AtomicFile(plan.path, force=plan.force, gzipped=plan.gzipped) as out:
@@ -287,6 +322,7 @@ class Command(AsyncCommand):
                         if progress is not None:
                             progress.update()
                 out.commit()
+            return await asyncio.to_thread(os.path.getsize, out.target)
         except OSError as exc:
             # Disk full, file too large, permissions changed under us: the temporary file is
             # gone (AtomicFile), the export's connection closed (aclosing), the target untouched.
@@ -296,30 +332,54 @@ class Command(AsyncCommand):
                 "some space or choose another -o path."
             ) from None
 
-    async def _to_stdout(self, plan: Plan, stats: ExportStats) -> None:
+    async def _to_stdout(self, plan: Plan, stats: ExportStats) -> int:
+        """Write the export to stdout; return the bytes written there."""
         stream = self.stdout._out
         self.stdout.flush()
         buffer: IO[bytes] | None = getattr(stream, "buffer", None)
         binary = plan.gzipped or plan.export.format.binary
-        writer: Any
-        if buffer is not None:
-            writer = GzipStream(buffer) if plan.gzipped else buffer
-        elif binary:
+        if buffer is None and binary:
             raise CommandError(
                 "This stdout takes text only; write binary (gzip, xlsx) output with -o PATH."
             )
-        else:
-            # A text stream (call_command(stdout=StringIO())): decode, keeping characters whole
-            # across chunk boundaries.
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            writer = _TextWriter(stream, decoder)
+        counted = _Counted(buffer) if buffer is not None else None
+        writer: Any = None
+
+        def write(data: bytes) -> None:
+            # The writer is made on the first write: a gzip stream writes its own header as
+            # soon as it exists, and an export refused by the server must write nothing.
+            nonlocal writer
+            if writer is None:
+                if counted is None:
+                    # A text stream (call_command(stdout=StringIO())): decode, keeping
+                    # characters whole across chunk boundaries.
+                    writer = _TextWriter(stream, codecs.getincrementaldecoder("utf-8")())
+                else:
+                    # GzipFile only calls write() and flush() on it.
+                    writer = GzipStream(cast("IO[bytes]", counted)) if plan.gzipped else counted
+            writer.write(data)
+
         chunks = plan.export.achunks(stats=stats)
         try:
             finished = False
             try:
+                # The first chunk (the header, made before the query runs) waits for the next
+                # one or the end: a query the server refuses (a write in the read-only
+                # transaction, nextval()) fails before its first row, and then nothing at all
+                # has reached stdout.
+                held: bytes | None = None
+                first = True
                 async with contextlib.aclosing(chunks) as source:
                     async for chunk in source:
-                        writer.write(chunk)
+                        if first:
+                            held, first = chunk, False
+                            continue
+                        if held is not None:
+                            write(held)
+                            held = None
+                        write(chunk)
+                if held is not None:
+                    write(held)
                 finished = True
             finally:
                 if isinstance(writer, _TextWriter) or (isinstance(writer, GzipStream) and finished):
@@ -327,21 +387,46 @@ class Command(AsyncCommand):
                 elif isinstance(writer, GzipStream):
                     # A failed export gets no gzip trailer: `| gunzip` must not accept it.
                     writer.abandon()
-                elif buffer is not None:
-                    with contextlib.suppress(ValueError, OSError):
+                elif buffer is not None and writer is not None:
+                    try:
                         buffer.flush()
+                    except BrokenPipeError:
+                        raise
+                    except (ValueError, OSError):
+                        pass
         except BrokenPipeError:
-            # The reader went away (`| head`): stop like Unix tools do. The export's connection
-            # is closed by aclosing(); point stdout at /dev/null so that the interpreter's own
-            # flush at exit does not report the broken pipe a second time.
+            # The reader went away (`| head`): stop quietly with the status of a process killed
+            # by SIGPIPE (128 + 13), as Unix tools do. The export's connection is closed by
+            # aclosing(); point stdout at /dev/null so that the interpreter's own flush at exit
+            # does not report the broken pipe a second time.
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, stream.fileno())
                 os.close(devnull)
-            raise CommandError(
+            raise QuietExit(
                 "stdout was closed by the reader (broken pipe); the export stopped.",
                 returncode=141,
             ) from None
+        return counted.count if counted is not None else stats.bytes
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+class _Counted:
+    """A binary stream that counts the bytes written through it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream, self.count = stream, 0
+
+    def write(self, data: bytes) -> int:
+        self.stream.write(data)
+        self.count += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 class _TextWriter:
@@ -362,6 +447,14 @@ def _sql_with_params(sql: str, params: list[str]) -> str:
     the context (``WHERE price > '10'``), as psql would. They are quoted (:func:`quote_literal`),
     never spliced raw, and the export runs in a read-only transaction.
     """
+    _check_query(sql)
+    count = _placeholders(sql)
+    if count != len(params):
+        raise InvalidArgument(
+            f"The SQL has {_plural(count, 'placeholder')}, {_plural(len(params), '--param value')}"
+            "; give one --param per placeholder (%s, or $1, $2, ...), and write %% for a "
+            "literal %."
+        )
     if not params:
         return sql
     try:
@@ -373,6 +466,54 @@ def _sql_with_params(sql: str, params: list[str]) -> str:
         raise
     except ValueError as exc:
         raise InvalidArgument(str(exc)) from None
+
+
+#: Positional placeholders of --sql: psycopg's %s (%% is a literal %) or asyncpg's $n.
+_PLACEHOLDER = re.compile(r"%%|%s|(?<![\w$])\$(\d+)(?![\w$])")
+#: The statements that return rows and can be wrapped as a subquery by an export.
+QUERY_KEYWORDS = ("SELECT", "WITH", "VALUES", "TABLE")
+#: Statements that are not queries (PostgreSQL's "SQL Commands" reference); other words are
+#: left for the server to report (a typo is a syntax error with its position).
+OTHER_STATEMENTS = frozenset(
+    {
+        *("ABORT", "ALTER", "ANALYZE", "BEGIN", "CALL", "CHECKPOINT", "CLOSE", "CLUSTER"),
+        *("COMMENT", "COMMIT", "COPY", "CREATE", "DEALLOCATE", "DECLARE", "DELETE", "DISCARD"),
+        *("DO", "DROP", "END", "EXECUTE", "EXPLAIN", "FETCH", "GRANT", "IMPORT", "INSERT"),
+        *("LISTEN", "LOAD", "LOCK", "MERGE", "MOVE", "NOTIFY", "PREPARE", "REASSIGN", "REFRESH"),
+        *("REINDEX", "RELEASE", "RESET", "REVOKE", "ROLLBACK", "SAVEPOINT", "SECURITY", "SET"),
+        *("SHOW", "START", "TRUNCATE", "UNLISTEN", "UPDATE", "VACUUM"),
+    }
+)
+
+
+def _code(sql: str) -> str:
+    """Return ``sql`` without its literals, quoted identifiers and comments."""
+    return " ".join(text for kind, text in split_sql(sql) if kind == "code")
+
+
+def _placeholders(sql: str) -> int:
+    """Return how many --param values ``sql`` takes."""
+    percent = dollar = 0
+    for match in _PLACEHOLDER.finditer(_code(sql)):
+        if match.group() == "%s":
+            percent += 1
+        elif match.group(1):
+            dollar = max(dollar, int(match.group(1)))
+    return percent or dollar
+
+
+def _check_query(sql: str) -> None:
+    """Refuse a statement that is not a query before anything runs or is written."""
+    first = re.match(r"[\s(]*([A-Za-z]+)", _code(sql))
+    if first is not None and first.group(1).upper() in OTHER_STATEMENTS:
+        raise InvalidArgument(
+            f"--sql must be a query returning rows ({', '.join(QUERY_KEYWORDS)}), not "
+            f"{first.group(1).upper()}: exports run in a read-only transaction."
+        )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _size(n: int) -> str:
@@ -410,11 +551,12 @@ class Progress:
             if rate > 0 and stats.rows < estimate:
                 remaining = int((estimate - stats.rows) / rate)
                 parts.append(f"ETA {remaining // 60}:{remaining % 60:02d}")
-        self.stderr.write("\r" + "  ".join(parts) + "\x1b[K", ending="")
+        # Plain: Django styles stderr as errors (red on a terminal) unless told otherwise.
+        self.stderr.write("\r" + "  ".join(parts) + "\x1b[K", style_func=_plain, ending="")
         self.stderr.flush()
         self._drawn = True
 
     def close(self) -> None:
         if self._drawn:
             self.update(force=True)
-            self.stderr.write("")
+            self.stderr.write("", style_func=_plain)
