@@ -232,7 +232,13 @@ def _free_port() -> int:
 
 
 def _port_is_free(port: int) -> bool:
+    """Return whether the server could listen on ``port``.
+
+    Bind as PostgreSQL does, with SO_REUSEADDR (src/backend/libpq/pqcomm.c): connections the
+    stopped server closed linger in TIME_WAIT on its port, and do not keep it from listening.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -71,6 +71,24 @@ def test_other_schemes_are_refused() -> None:
         devdb.database_settings("mysql://u@h/shop")
 
 
+def test_a_port_held_only_by_closed_connections_is_free_for_a_restarted_server() -> None:
+    # The server closes its connections first when it stops, leaving them in TIME_WAIT on its
+    # port; PostgreSQL binds with SO_REUSEADDR and gets the port back, so devdb must not move a
+    # restarted cluster to another port (clients would still use the old one).
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        server_side, _ = listener.accept()
+        server_side.close()  # the server closes first: TIME_WAIT is on its side
+        client.recv(1)
+        client.close()
+        assert not devdb._port_is_free(port)  # still listening
+    assert devdb._port_is_free(port)
+
+
 # --- which binaries, which data directory ------------------------------------------------------
 
 
