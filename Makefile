@@ -46,11 +46,14 @@ demo: postgres
 test: postgres
 	$(BIN)/pytest
 
-# The tests that meet the server's behaviour (SQL, COPY, cursors, JSON, errors, connection loss),
-# on the embedded PostgreSQL 18 even where a system PostgreSQL (e.g. 15) runs `make test`.
-EMBEDDED_TESTS ?= tests/test_sql.py tests/test_streaming.py tests/test_export.py \
-	tests/test_streamdata.py tests/test_http.py tests/test_http_servers.py \
-	tests/test_reliability.py tests/test_reliability_http.py tests/test_devdb.py
+# The tests that meet the server's behaviour (connections, SQL, COPY, cursors, JSON, errors,
+# connection loss, HTTP and admin exports), on the embedded PostgreSQL 18 even where `make test`
+# meets a system PostgreSQL (e.g. 15). The embedded build has no OpenSSL: no TLS parity tests.
+EMBEDDED_TESTS ?= tests/test_connection.py tests/test_streaming.py tests/test_export.py \
+	tests/test_streamdata.py tests/test_streamcheck.py tests/test_http.py \
+	tests/test_http_servers.py tests/test_admin.py tests/test_reliability.py \
+	tests/test_reliability_http.py tests/test_devdb.py \
+	--deselect tests/test_connection.py::test_parity_sslmode
 
 test-embedded: export CURSOR_STREAM_DEVDB = embedded
 test-embedded: postgres
