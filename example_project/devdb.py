@@ -365,7 +365,7 @@ class Cluster:
         if not (self.datadir / "PG_VERSION").exists():
             return False
         if not (self.bindir / "pg_ctl").exists():
-            return self._postmaster_pid() is not None
+            return postmaster_pid(self.datadir) is not None
         result = self._run([str(self.bindir / "pg_ctl"), "status", "-D", str(self.datadir)])
         return result.returncode == 0
 
@@ -594,24 +594,37 @@ class Cluster:
                 ]
             )
             return
-        # The binaries are gone (virtualenv removed): SIGINT is what "pg_ctl stop -m fast"
-        # sends (https://www.postgresql.org/docs/current/server-shutdown.html).
-        pid = self._postmaster_pid()
-        if pid is not None:
-            os.kill(pid, signal.SIGINT)
-            for _ in range(600):
-                if self._postmaster_pid() is None:
-                    break
-                time.sleep(0.1)
+        fast_shutdown(self.datadir)  # the binaries are gone (virtualenv removed)
 
-    def _postmaster_pid(self) -> int | None:
-        """Return the pid of the running postmaster from postmaster.pid, or None."""
-        try:
-            pid = int((self.datadir / "postmaster.pid").read_text().split("\n", 1)[0])
-            os.kill(pid, 0)
-        except (OSError, ValueError):
+
+def postmaster_pid(datadir: Path) -> int | None:
+    """Return the pid of the server running on ``datadir`` (its postmaster.pid), or None."""
+    try:
+        pid = int((datadir / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    # A postmaster.pid left by a crash may name a pid reused by another process since.
+    with contextlib.suppress(OSError):
+        if str(datadir).encode() not in Path(f"/proc/{pid}/cmdline").read_bytes():
             return None
-        return pid
+    return pid
+
+
+def fast_shutdown(datadir: Path) -> None:
+    """Stop the server running on ``datadir`` without its binaries, as ``pg_ctl stop -m fast``.
+
+    SIGINT is the fast shutdown signal
+    (https://www.postgresql.org/docs/current/server-shutdown.html).
+    """
+    pid = postmaster_pid(datadir)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGINT)
+    for _ in range(600):
+        if postmaster_pid(datadir) is None:
+            return
+        time.sleep(0.1)
 
 
 def clusters_named(name: str, base: Path = DEFAULT_BASE) -> list[Cluster]:
@@ -695,6 +708,8 @@ def main(argv: list[str] | None = None) -> int:
             # Whatever kind CURSOR_STREAM_DEVDB chose when it was started.
             for cluster in clusters_named(args.name):
                 cluster.stop()
+            # One started before data directories were named by kind and version.
+            fast_shutdown(cluster_base(DEFAULT_BASE, service_user()) / args.name)
             return 0
         if args.action == "run" and os.environ.get("DATABASE_URL"):
             return subprocess.call(command)

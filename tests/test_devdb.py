@@ -215,3 +215,30 @@ def test_embedded_binaries_the_service_user_cannot_reach_run_from_a_copy(
     # A second cluster reuses the copy.
     again = devdb.Cluster("copy2", scratch_base, devdb.Binaries("embedded", bindir, 18))
     assert again.bindir == cluster.bindir
+
+
+def test_a_server_is_stopped_without_its_binaries_and_a_reused_pid_is_left_alone(
+    scratch_base: Path,
+) -> None:
+    # For a virtualenv removed under a running embedded server, and for .pgdata/<name> (the
+    # layout before kinds): postmaster.pid and the signal pg_ctl would send. SIGINT ends the
+    # stand-in server, as it does the real one.
+    datadir = scratch_base / "demo"
+    datadir.mkdir()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; time.sleep(60)", str(datadir)],
+        stderr=subprocess.DEVNULL,
+    )
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (datadir / "postmaster.pid").write_text(f"{bystander.pid}\n{datadir}\n")
+        devdb.fast_shutdown(datadir)  # a pid that is not this data directory's server
+        assert bystander.poll() is None
+        (datadir / "postmaster.pid").write_text(f"{server.pid}\n{datadir}\n")
+        assert devdb.postmaster_pid(datadir) == server.pid
+        devdb.fast_shutdown(datadir)
+        assert server.wait(timeout=10) != 0
+    finally:
+        for process in (server, bystander):
+            process.kill()
+            process.wait()
