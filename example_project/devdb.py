@@ -269,8 +269,7 @@ def cluster_base(base: Path, as_user: str | None) -> Path:
     if as_user and not _accessible_by(as_user, base.parent):
         # The repository lives somewhere the service user cannot enter (e.g. under /root):
         # keep the clusters in a directory of their own under /tmp instead.
-        digest = hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]
-        return Path(f"/tmp/cursor-stream-pg-{digest}")
+        return Path(f"/tmp/cursor-stream-pg-{_digest(str(ROOT))}")
     return base
 
 
