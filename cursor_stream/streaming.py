@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import threading
 import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Mapping,
     Sequence,
 )
@@ -270,12 +272,23 @@ async def _acquire_slot(alias: str, limit: int, wait: float) -> ConnectionSlot:
 # Snapshot: one connection + one transaction
 
 
+class SnapshotState(enum.Enum):
+    """The life of a :class:`Snapshot`: each is opened once and closed once."""
+
+    NEW = "new"
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Snapshot:
     """One connection and one transaction: stream any number of queries from the same snapshot.
 
     Use as ``async with snapshot() as snap:``; the connection is opened on entry and closed on
     exit (which ends the transaction on the server), also when the block is cancelled.
     Queries passed to its methods must already be compiled or be QuerySets/SQL for its alias.
+    A snapshot is entered once: entering it again (while open, or after it closed) raises,
+    rather than silently reading from another transaction.
     """
 
     def __init__(
@@ -288,6 +301,7 @@ class Snapshot:
         self.params = params
         self.options = options or StreamOptions()
         self._conn: asyncpg.Connection | None = None
+        self.state = SnapshotState.NEW
         # One asyncpg connection runs one operation at a time; several cursors of the same
         # snapshot may be consumed in turns, so every round trip takes this lock.
         self._lock = asyncio.Lock()
@@ -301,8 +315,10 @@ class Snapshot:
     @property
     def connection(self) -> asyncpg.Connection:
         """Return the open asyncpg connection (inside the transaction)."""
-        if self._conn is None:
-            raise CursorStreamError("The snapshot is not open; use 'async with snapshot():'.")
+        if self._conn is None or self.state is not SnapshotState.OPEN:
+            raise CursorStreamError(
+                f"The snapshot is {self.state.value}, not open; use 'async with snapshot():'."
+            )
         return self._conn
 
     async def __aenter__(self) -> Snapshot:
@@ -318,9 +334,13 @@ class Snapshot:
         await self.close()
 
     async def open(self) -> None:
-        """Connect and begin the transaction."""
-        if self._conn is not None:
-            return
+        """Connect and begin the transaction (once; see :class:`SnapshotState`)."""
+        if self.state is not SnapshotState.NEW:
+            raise CursorStreamError(
+                f"This snapshot is already {self.state.value}: a snapshot is opened once. Create "
+                "another one (snapshot()) for another transaction."
+            )
+        self.state = SnapshotState.OPENING
         limit = self.options.max_connections
         if self._slot is not None and not self._slot.held:
             self._slot = None  # a reservation already used and given back
@@ -336,14 +356,17 @@ class Snapshot:
                 conn.terminate()
                 raise
         except BaseException:
+            self.state = SnapshotState.CLOSED
             self._release_slot()
             raise
         self._conn = conn
+        self.state = SnapshotState.OPEN
 
     def abort(self, conn: asyncpg.Connection | None = None) -> None:
         """Drop the connection at once (no round trip); the server rolls back when it notices."""
         conn = conn or self._conn
         self._conn = None
+        self.state = SnapshotState.CLOSED
         try:
             if conn is not None:
                 conn.terminate()
@@ -377,6 +400,7 @@ class Snapshot:
     async def close(self) -> None:
         """Close the connection; the server rolls the (read-only) transaction back at once."""
         conn, self._conn = self._conn, None
+        self.state = SnapshotState.CLOSED
         if conn is None or conn.is_closed():
             self._release_slot()
             return
@@ -557,19 +581,20 @@ def stream(
     prefetch: int | None = None,
     offset: int = 0,
     limit: int | None = None,
-) -> AsyncIterator[Any]:
+) -> Stream[Any]:
     """Stream the rows of a QuerySet or SQL string through a server-side cursor.
 
     Yields what ``queryset.iterator()`` yields (model instances, dicts, tuples, scalars, named
     tuples, with the ORM's Python values), or asyncpg records for raw SQL. The QuerySet is
     compiled now, so a query that cannot run fails here rather than on the first row; the
-    connection opens on the first row asked for.
+    connection opens on the first row asked for. Use ``async with stream(...) as rows:`` (or
+    ``contextlib.aclosing``) where the loop may stop early: the transaction ends on exit.
     """
     _check_count("offset", offset, minimum=0)
     if limit is not None:
         _check_count("limit", limit, minimum=0)
     compiled, snap = _prepare_stream(source, params, using, prefetch)
-    return _one_shot_rows(snap, compiled, offset, limit)
+    return Stream(_one_shot_rows(snap, compiled, offset, limit))
 
 
 def stream_batches(
@@ -580,13 +605,50 @@ def stream_batches(
     prefetch: int | None = None,
     offset: int = 0,
     limit: int | None = None,
-) -> AsyncIterator[list[Any]]:
+) -> Stream[list[Any]]:
     """Like :func:`stream`, but yield each round trip's rows as one list (faster)."""
     _check_count("offset", offset, minimum=0)
     if limit is not None:
         _check_count("limit", limit, minimum=0)
     compiled, snap = _prepare_stream(source, params, using, prefetch)
-    return _one_shot_batches(snap, compiled, offset, limit)
+    return Stream(_one_shot_batches(snap, compiled, offset, limit))
+
+
+class Stream(AsyncIterator[T]):
+    """The rows of one stream: an async iterator that is also an async context manager.
+
+    ``async with stream(qs) as rows: async for row in rows: ...`` ends the transaction and
+    closes the connection when the block is left, also by an exception in the loop body, which
+    would otherwise leave the suspended iterator (and its transaction) open until the garbage
+    collector finalises it. ``aclose()`` does the same by hand; ``contextlib.aclosing`` works too.
+    """
+
+    __slots__ = ("_agen",)
+
+    def __init__(self, agen: AsyncGenerator[T, None]) -> None:
+        self._agen = agen
+
+    def __aiter__(self) -> Stream[T]:
+        return self
+
+    def __anext__(self) -> Awaitable[T]:
+        # The generator's own awaitable, not a coroutine of ours: no extra frame per row.
+        return self._agen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the stream: close the cursor, end the transaction, close the connection."""
+        await self._agen.aclose()
+
+    async def __aenter__(self) -> Stream[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 async def _one_shot_batches(
