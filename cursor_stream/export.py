@@ -539,7 +539,7 @@ class _Encoding:
         self._executor.shutdown(wait=False)
 
 
-async def _inline_params(conn: Any, compiled: CompiledQuery) -> str:
+async def _inline_params(snap: Snapshot, compiled: CompiledQuery) -> str:
     """Return the SQL with its parameters inlined as literals rendered by the server.
 
     COPY takes no bind parameters. Each value is sent once, bound with the type the server
@@ -548,8 +548,9 @@ async def _inline_params(conn: Any, compiled: CompiledQuery) -> str:
     """
     if not compiled.params:
         return compiled.sql
+    conn = snap.connection
+    stmt = await snap.prepare(compiled)
     with _translated(compiled.sql):
-        stmt = await conn.prepare(compiled.sql)
         types = stmt.get_parameters()
         exprs = ", ".join(
             f"quote_nullable(${i}::{param_type_sql(t)}::text)" for i, t in enumerate(types, 1)
@@ -568,7 +569,7 @@ async def _copy_chunks(
     stops reading the socket and the server stops sending.
     """
     conn = snap.connection
-    sql = await _inline_params(conn, compiled)
+    sql = await _inline_params(snap, compiled)
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
 
     async def sink(data: bytes) -> None:

@@ -156,18 +156,18 @@ def _json_text(value: Any) -> str:
 
 
 async def install_extension_codecs(
-    conn: asyncpg.Connection, attributes: Sequence[Any], profile: ValueProfile
+    conn: asyncpg.Connection, types: Sequence[Any], profile: ValueProfile
 ) -> bool:
-    """Set codecs for extension types in a result (one round trip each); True if any was set.
+    """Set codecs for extension types among result columns or parameters; True if any was set.
 
-    ``hstore`` has no fixed type OID, so asyncpg must look it up; this happens only for results
-    that hold one, and the statement has to be prepared again afterwards.
+    ``hstore`` has no fixed type OID, so asyncpg must look it up (a round trip); this happens
+    only for statements that use one, which then have to be prepared again.
     """
     if not profile.hstore_as_dict:
         return False
     changed = False
-    for attribute in attributes:
-        type_ = attribute.type
+    for item in types:
+        type_ = _type_of(item)
         if type_.name in ("hstore", "hstore[]"):
             await conn.set_builtin_type_codec(
                 "hstore", schema=type_.schema, codec_name="pg_contrib.hstore"
@@ -176,9 +176,14 @@ async def install_extension_codecs(
     return changed
 
 
-def needs_extension_codecs(attributes: Sequence[Any], profile: ValueProfile) -> bool:
-    """Return True when :func:`install_extension_codecs` has something to do for this result."""
-    return profile.hstore_as_dict and any(a.type.name in ("hstore", "hstore[]") for a in attributes)
+def needs_extension_codecs(types: Sequence[Any], profile: ValueProfile) -> bool:
+    """Return True when :func:`install_extension_codecs` has something to do for ``types``."""
+    return profile.hstore_as_dict and any(_type_of(t).name in ("hstore", "hstore[]") for t in types)
+
+
+def _type_of(item: Any) -> Any:
+    # Result attributes carry their type in .type; parameter types are types themselves.
+    return getattr(item, "type", item)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,18 +20,15 @@ frozen :class:`CompiledQuery` crosses into async code.
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import json
 import re
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import SynchronousOnlyOperation
 
 from .exceptions import CompileError
+from .params import Param, adapt_param, unwrap
 from .parity import ValueProfile
 from .sqltext import split_sql
 
@@ -79,93 +76,6 @@ class CompiledQuery:
 # Placeholders
 
 
-class _TypedArray(list[Any]):
-    """A list parameter that carries its SQL array cast."""
-
-    def __init__(self, values: Iterable[Any], cast: str) -> None:
-        super().__init__(values)
-        self.cast = cast
-
-
-def _cast_for(value: Any) -> str:
-    """Return the ``::type`` psycopg's literal for ``value`` would carry ('' when untyped)."""
-    if isinstance(value, _TypedArray):
-        return value.cast
-    if value is None or isinstance(value, str):
-        return ""
-    if isinstance(value, bool):
-        return "::bool"
-    if isinstance(value, int):
-        if -(2**31) <= value < 2**31:
-            return "::int4"
-        if -(2**63) <= value < 2**63:
-            return "::int8"
-        return "::numeric"
-    if isinstance(value, float):
-        return "::float8"
-    if isinstance(value, decimal.Decimal):
-        return "::numeric"
-    if isinstance(value, datetime.datetime):
-        return "::timestamptz" if value.tzinfo is not None else "::timestamp"
-    if isinstance(value, datetime.date):
-        return "::date"
-    if isinstance(value, datetime.time):
-        return "::timetz" if value.tzinfo is not None else "::time"
-    if isinstance(value, datetime.timedelta):
-        return "::interval"
-    if isinstance(value, uuid.UUID):
-        return "::uuid"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "::bytea"
-    if isinstance(value, _JsonParam):
-        return "::jsonb" if value.binary else "::json"
-    return ""
-
-
-@dataclass(frozen=True)
-class _JsonParam:
-    text: str
-    binary: bool
-
-
-def adapt_param(value: Any) -> Any:
-    """Turn a parameter Django prepared for psycopg into one asyncpg can encode."""
-    if isinstance(value, _TypedArray):
-        return value
-    module = type(value).__module__
-    name = type(value).__name__
-    # On psycopg2, JSONField sends Django's own Jsonb (a psycopg2.extras.Json subclass).
-    if name in ("Jsonb", "Json") and module.startswith(("psycopg", "django.db.backends")):
-        if hasattr(value, "adapted"):
-            # psycopg2: the value is .adapted and dumps() a method. Its Json literal is untyped;
-            # Django's Jsonb adds ::jsonb.
-            text = value.dumps(value.adapted)
-            return _JsonParam(text, binary=True) if name == "Jsonb" else text
-        # psycopg 3: the value is .obj and .dumps the function given, if any.
-        return _JsonParam((value.dumps or json.dumps)(value.obj), binary=name == "Jsonb")
-    # psycopg's Range and psycopg2's NumericRange, DateRange, ... share these attributes.
-    if module.startswith("psycopg") and name.endswith("Range"):
-        import asyncpg
-
-        if value.isempty:
-            return asyncpg.Range(empty=True)
-        return asyncpg.Range(
-            value.lower,
-            value.upper,
-            lower_inc=value.lower_inc,
-            upper_inc=value.upper_inc,
-        )
-    if isinstance(value, tuple):
-        return [adapt_param(v) for v in value]
-    if isinstance(value, list):
-        return [adapt_param(v) for v in value]
-    return value
-
-
-def _finish_param(value: Any) -> Any:
-    return value.text if isinstance(value, _JsonParam) else value
-
-
 # One regex pass over each code segment. A long ``IN (%s, %s, ...)`` list is matched whole (and
 # sent as one array parameter); otherwise ``%%``, ``%s`` and ``%(name)s`` one at a time.
 _PLACEHOLDERS = re.compile(
@@ -198,9 +108,9 @@ def rewrite_placeholders(
     saw_placeholder = False
 
     def bind(value: Any) -> str:
-        value = adapt_param(value)
-        new_params.append(value)
-        return f"${len(new_params)}{_cast_for(value)}"
+        param = adapt_param(value)
+        new_params.append(param)
+        return f"${len(new_params)}{param.cast}"
 
     def take(count: int) -> list[Any]:
         nonlocal used
@@ -228,7 +138,7 @@ def rewrite_placeholders(
                 bind(mapping[key])
                 named_index[key] = len(new_params)
             number = named_index[key]
-            return f"${number}{_cast_for(new_params[number - 1])}"
+            return f"${number}{new_params[number - 1].cast}"
         if named:
             return match.group()
         saw_placeholder = True
@@ -257,7 +167,7 @@ def rewrite_placeholders(
     if not named and used != len(positional):
         if not saw_placeholder:
             # Native asyncpg placeholders ($1, $2): pass the SQL through unchanged.
-            return sql, tuple(_finish_param(adapt_param(p)) for p in positional)
+            return sql, tuple(adapt_param(p).value for p in positional)
         raise CompileError(
             f"The SQL has {used} %s placeholders but {len(positional)} parameters were given."
         )
@@ -266,20 +176,21 @@ def rewrite_placeholders(
             f"The query needs {len(new_params)} parameters; PostgreSQL accepts at most "
             f"{MAX_PARAMS} per statement. Filter on a subquery instead of a long literal list."
         )
-    return "".join(out), tuple(_finish_param(p) for p in new_params)
+    return "".join(out), tuple(p.value for p in new_params)
 
 
-def _as_array(values: list[Any]) -> list[Any] | None:
+def _as_array(values: list[Any]) -> Param | None:
     """Return ``values`` as one array parameter, or None when they cannot be one."""
     if any(v is None for v in values) or len({type(v) for v in values}) != 1:
         return None
     if isinstance(values[0], (list, tuple, dict)):
         return None
+    items = [unwrap(v) for v in values]
     # An untyped array lets the server infer its type from the column; integers get an explicit
     # type, as psycopg would give their literals.
     if isinstance(values[0], int) and not isinstance(values[0], bool):
-        return _TypedArray(values, "::int8[]")
-    return list(values)
+        return Param(items, "::int8[]")
+    return Param(items)
 
 
 # --------------------------------------------------------------------------------------------

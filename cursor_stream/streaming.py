@@ -448,6 +448,22 @@ class Snapshot:
             async with self._lock:
                 return await conn.prepare(compiled.sql, timeout=self.options.command_timeout)
 
+    async def prepare(self, compiled: CompiledQuery) -> Any:
+        """Return the prepared statement of ``compiled``, with the codecs its types need.
+
+        Extension types (``hstore``) have no fixed OID: when the result or a parameter holds
+        one, its codec is set up (a round trip) and the statement prepared again.
+        """
+        stmt = await self._prepare(compiled)
+        if compiled.values is not None:
+            types = [*stmt.get_attributes(), *stmt.get_parameters()]
+            if needs_extension_codecs(types, compiled.values):
+                async with self._lock:
+                    with _translated(compiled.sql):
+                        await install_extension_codecs(self.connection, types, compiled.values)
+                stmt = await self._prepare(compiled)
+        return stmt
+
     async def columns(self, source: Any, params: Params = None) -> list[Column]:
         """Return the result columns (names and PostgreSQL types) without fetching any row."""
         compiled = source if isinstance(source, CompiledQuery) else self.compile(source, params)
@@ -481,15 +497,9 @@ class Snapshot:
             return
         build = compiled.build_rows
         timeout = self.options.command_timeout
-        stmt = await self._prepare(compiled)
+        stmt = await self.prepare(compiled)
         normalize = None
-        if compiled.values is not None:
-            attributes = stmt.get_attributes()
-            if needs_extension_codecs(attributes, compiled.values):
-                async with self._lock:
-                    with _translated(compiled.sql):
-                        await install_extension_codecs(self.connection, attributes, compiled.values)
-                stmt = await self._prepare(compiled)
+        if compiled.values is not None and build is not None:
             normalize = batch_normalizer(stmt.get_attributes(), compiled.values, compiled.names)
         with _translated(compiled.sql):
             async with self._lock:
