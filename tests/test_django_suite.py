@@ -70,7 +70,7 @@ class _Summary:
         terminalreporter.section("differential run of Django's test suite")
         write(
             f"{'variant':7} {'module':18} {'classes':>7} {'tests':>6} {'failed':>6} "
-            f"{'compared':>8} {'shapes':>6} {'refused':>7} {'skipped':>7} {'mismatches':>10}"
+            f"{'compared':>8} {'shapes':>6} {'refused':>7} {'not compared':>12} {'mismatches':>10}"
         )
         for variant, report in sorted(self.reports.items()):
             totals = [0] * 8
@@ -92,12 +92,12 @@ class _Summary:
             write(f"{variant:7} {'total':18} " + _cells(totals))
             write(
                 f"{variant}: Django {report['django']}, {report['seconds']} s "
-                f"(test database {report['create_db_seconds']} s)"
+                f"(test database {report['create_db_seconds']} s), full report {report['path']}"
             )
 
 
 def _cells(row: list[int]) -> str:
-    widths = [7, 6, 6, 8, 6, 7, 7, 10]
+    widths = [7, 6, 6, 8, 6, 7, 12, 10]
     return " ".join(f"{value:>{width}}" for value, width in zip(row, widths, strict=True))
 
 
@@ -134,6 +134,7 @@ def reports(
             results[variant] = {"error": f"the {variant} run exited with {code}:\n{output[-6000:]}"}
             continue
         results[variant] = json.loads((out / f"{variant}.json").read_text())
+        results[variant]["path"] = str(out / f"{variant}.json")
         summary.reports[variant] = results[variant]
     return results
 

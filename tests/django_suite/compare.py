@@ -100,15 +100,50 @@ def diff(orm: list[Any], streamed: list[Any], *, ordered: bool) -> str | None:
     )
     if ordered and len(left) == len(right):
         index = next(i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b)
-        return f"{head}row {index}: ORM {_show(orm[index])} vs stream {_show(streamed[index])}"
+        return f"{head}row {index}: {_difference(orm[index], streamed[index])}"
     only_orm = [orm[i] for i, c in enumerate(left) if c not in right]
     only_stream = [streamed[i] for i, c in enumerate(right) if c not in left]
+    if len(only_orm) == len(only_stream) == 1:
+        return head + _difference(only_orm[0], only_stream[0])
     parts = []
     if only_orm:
         parts.append(f"ORM {_show(only_orm[0])}")
     if only_stream:
         parts.append(f"stream {_show(only_stream[0])}")
     return head + (" vs ".join(parts) or "duplicate rows differ")
+
+
+def _difference(orm: Any, streamed: Any) -> str:
+    """Show two rows of the same kind by the fields where they differ (the whole rows else)."""
+    if type(orm) is type(streamed):
+        if hasattr(orm, "_meta") and hasattr(orm, "_state"):
+            left = {k: v for k, v in vars(orm).items() if k != "_state"}
+            right = {k: v for k, v in vars(streamed).items() if k != "_state"}
+            for key, value in orm._state.fields_cache.items():
+                left[f"<cached {key}>"] = value
+            for key, value in streamed._state.fields_cache.items():
+                right[f"<cached {key}>"] = value
+            name = f"{type(orm).__name__} pk={orm.pk!r}: "
+        elif isinstance(orm, dict):
+            left, right, name = orm, streamed, ""
+        elif isinstance(orm, tuple) and len(orm) == len(streamed):
+            fields = getattr(orm, "_fields", None) or range(len(orm))
+            left = dict(zip(fields, orm, strict=True))
+            right = dict(zip(fields, streamed, strict=True))
+            name = f"{type(orm).__name__} "
+        else:
+            left = right = None
+        if left is not None and right is not None:
+            keys = [k for k in {**left, **right} if k not in left or k not in right]
+            keys += [k for k in left if k in right and canon(left[k]) != canon(right[k])]
+            if keys:
+                parts = [
+                    f"{k!r}: ORM {_show(left[k]) if k in left else '(no key)'} vs stream "
+                    f"{_show(right[k]) if k in right else '(no key)'}"
+                    for k in keys
+                ]
+                return name + "; ".join(parts)
+    return f"ORM {_show(orm)} vs stream {_show(streamed)}"
 
 
 def _show(row: Any) -> str:

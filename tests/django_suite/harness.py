@@ -148,9 +148,18 @@ class Harness:
                     harness.count("iterator() not consumed to the end")
             harness.compare(clone, rows, "iterator")
 
+        aggregate = QuerySet.aggregate
+
+        def _aggregate(qs: QuerySet[Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+            result = aggregate(qs, *args, **kwargs)
+            if harness.stats is not None and not harness._is_busy():
+                harness.compare_aggregate(qs, args, kwargs, result)
+            return result
+
         connection = connections["default"]
         QuerySet._fetch_all = _fetch_all  # type: ignore[method-assign]
         QuerySet._iterator = _iterator  # type: ignore[method-assign]
+        QuerySet.aggregate = _aggregate  # type: ignore[method-assign]
         connection.execute_wrappers.append(self._track_writes)
         try:
             yield
@@ -158,6 +167,7 @@ class Harness:
             connection.execute_wrappers.remove(self._track_writes)
             QuerySet._fetch_all = fetch_all  # type: ignore[method-assign]
             QuerySet._iterator = iterator  # type: ignore[method-assign]
+            QuerySet.aggregate = aggregate  # type: ignore[method-assign]
 
     def _is_busy(self) -> bool:
         return getattr(self.busy, "on", False)
@@ -247,6 +257,62 @@ class Harness:
             except Exception:
                 self._record(
                     stats, "harness", "?", "?", "?", "harness error: " + traceback.format_exc()
+                )
+
+    def compare_aggregate(
+        self, qs: QuerySet[Any], args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+    ) -> None:
+        """Compare the QuerySet equivalent to an ``aggregate()`` call.
+
+        ``aggregate()`` returns a dict, not rows, and cannot be streamed; but on a query that
+        neither groups, slices, nor combines, ``values(<constant>).annotate(<aggregates>)``
+        runs the same SQL (a constant is never grouped by, so there is no GROUP BY) and yields
+        the same dict as its one row. That QuerySet is evaluated by the ORM and compared with
+        the stream like any other.
+        """
+        from django.db.models import Value
+
+        from .compare import canon
+
+        query = qs.query
+        if (
+            query.is_sliced
+            or query.distinct
+            or query.combinator
+            or query.group_by is not None
+            or any(getattr(a, "contains_aggregate", False) for a in query.annotations.values())
+        ):
+            return self.count("aggregate(): no equivalent QuerySet (grouped, sliced, ...)")
+        with self._quiet():
+            connection = connections["default"]
+            logged = len(connection.queries_log)
+            try:
+                aggregates = dict(kwargs)
+                for arg in args:
+                    aggregates[arg.default_alias] = arg
+                derived = (
+                    qs.order_by()
+                    .values(_django_suite_one=Value(1))
+                    .annotate(**aggregates)
+                    .values(*aggregates)
+                )
+                copy = self.independent(derived)
+                rows = list(derived)
+            except Exception:
+                return self.count("aggregate(): no equivalent QuerySet (the ORM refused it)")
+            finally:
+                while len(connection.queries_log) > logged:
+                    connection.queries_log.pop()
+            if [canon(r) for r in rows] != [canon(result)]:
+                # On no rows at all (none(), pk__in=[]) the QuerySet yields nothing where
+                # aggregate() gives defaults; it is still a QuerySet worth comparing.
+                self.count("aggregate(): the QuerySet's rows differ from aggregate() (empty)")
+            assert self.stats is not None
+            try:
+                self._compare(self.stats, copy, rows, "aggregate")
+            except Exception:
+                self._record(
+                    self.stats, "harness", "?", "?", "?", "harness error: " + traceback.format_exc()
                 )
 
     def independent(self, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -173,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     setup_test_environment()
     started = time.monotonic()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # No serialized copy of the database (no test here uses serialized_rollback); Django 6.0
+    # deprecates the argument and no longer serializes by default.
+    options = {"serialize": False} if django.VERSION < (6, 0) else {}
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, **options)
     report["create_db_seconds"] = round(time.monotonic() - started, 1)
     try:
         from django.apps import apps as registry

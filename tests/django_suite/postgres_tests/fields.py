@@ -64,3 +64,12 @@ class EnumField(models.CharField):
 class OffByOneField(models.IntegerField):
     def get_placeholder(self, value, compiler, connection):
         return "(%s + 1)"
+
+    # django_suite: Django 6.1 deprecates get_placeholder() in favour of get_placeholder_sql()
+    # (a warning when a subclass defines only the former); with both, each version uses its
+    # own and none warns.
+    def get_placeholder_sql(self, value, compiler, connection):
+        if hasattr(value, "as_sql"):
+            sql, params = compiler.compile(value)
+            return "(%s + 1)" % sql, params
+        return "(%s + 1)", (value,)
