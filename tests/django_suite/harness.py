@@ -77,6 +77,8 @@ class ModuleStats:
     errors: int = 0
     skipped: int = 0
     compared: int = 0
+    #: Comparisons of the same QuerySet yielding another kind of row (see _compare_other_kind).
+    derived: int = 0
     shapes: set[str] = field(default_factory=set)
     not_compared: Counter[str] = field(default_factory=Counter)
     mismatches: list[Mismatch] = field(default_factory=list)
@@ -93,6 +95,8 @@ class ModuleStats:
             "skipped": self.skipped,
             "compared": self.compared,
             "shapes": len(self.shapes),
+            "derived": self.derived,
+            "shapes_by_kind": dict(Counter(s.split(":", 1)[0] for s in self.shapes)),
             "not_compared": dict(self.not_compared),
             "mismatch_count": self.mismatch_count,
             "mismatches": [vars(m) for m in self.mismatches],
@@ -334,7 +338,12 @@ class Harness:
         return clone
 
     def _compare(
-        self, stats: ModuleStats, clone: QuerySet[Any], orm_rows: list[Any], how: str
+        self,
+        stats: ModuleStats,
+        clone: QuerySet[Any],
+        orm_rows: list[Any],
+        how: str,
+        derive: bool = True,
     ) -> None:
         kind = clone._iterable_class.__name__
         if clone._prefetch_related_lookups:
@@ -345,7 +354,8 @@ class Harness:
             return self.count(f"other database {clone.db!r}")
         if connections["default"].in_atomic_block:
             return self.count("inside atomic(): rows not committed")
-        page_source = self.independent(clone)
+        # Never compiled: the source of fresh copies (see independent()).
+        spare = self.independent(clone)
         try:
             # What stream(queryset) does first; the compiled query then serves stream() and
             # stream_batches() (a combined query compiles only once, see independent()).
@@ -361,6 +371,8 @@ class Harness:
         self._seen.add(key)
         first = shape not in stats.shapes
         stats.shapes.add(shape)
+        if how == "derived":
+            stats.derived += 1
         stats.compared += 1
         ordered = clone.ordered
         try:
@@ -369,8 +381,7 @@ class Harness:
             return self._record(stats, "stream", kind, compiled.sql, params, _raised(exc))
         problem = diff(orm_rows, streamed, ordered=ordered)
         if problem == "order":
-            problem = self._order_problem(page_source, streamed)
-            page_source = self.independent(clone)
+            problem = self._order_problem(self.independent(spare), streamed)
         if problem and _VOLATILE.search(compiled.sql):
             return self.count("volatile function (random(), now()): rows may differ")
         if problem:
@@ -393,13 +404,60 @@ class Harness:
             # fetch_page() is given the QuerySet: it compiles it itself, inside the event loop.
             offset, count = (1, 2) if ordered else (0, len(orm_rows) + 1)
             try:
-                page = self._run(cursor_stream.fetch_page(page_source, offset=offset, count=count))
+                page = self._run(
+                    cursor_stream.fetch_page(self.independent(spare), offset=offset, count=count)
+                )
             except Exception as exc:
                 self._record(stats, "fetch_page", kind, compiled.sql, params, _raised(exc))
             else:
                 problem = diff(streamed[offset : offset + count], page, ordered=ordered)
                 if problem:
                     self._record(stats, "fetch_page", kind, compiled.sql, params, problem)
+        if derive:
+            self._compare_other_kind(stats, spare)
+
+    def _compare_other_kind(self, stats: ModuleStats, spare: QuerySet[Any]) -> None:
+        """Compare the same QuerySet yielding another kind of row, once per new shape.
+
+        Instances become dicts (``values()``, new SQL); the values() family keeps its SQL and
+        changes only the iterable class, in a cycle that reaches every kind: dicts -> named
+        tuples -> tuples -> dicts, and a flat list -> named tuples.
+        """
+        from django.db.models.query import (
+            FlatValuesListIterable,
+            ModelIterable,
+            NamedValuesListIterable,
+            ValuesIterable,
+            ValuesListIterable,
+        )
+
+        cycle = {
+            ValuesIterable: NamedValuesListIterable,
+            NamedValuesListIterable: ValuesListIterable,
+            ValuesListIterable: ValuesIterable,
+            FlatValuesListIterable: NamedValuesListIterable,
+        }
+        source = spare._iterable_class
+        connection = connections["default"]
+        logged = len(connection.queries_log)
+        try:
+            orm_side, stream_side = self.independent(spare), self.independent(spare)
+            if source is ModelIterable:
+                if spare.query.combinator:
+                    return
+                orm_side, stream_side = orm_side.values(), stream_side.values()
+            elif source in cycle:
+                for qs in (orm_side, stream_side):
+                    qs._iterable_class = cycle[source]
+            else:
+                return
+            rows = list(orm_side)
+        except Exception:
+            return self.count("other kind of row: the ORM refused it")
+        finally:
+            while len(connection.queries_log) > logged:
+                connection.queries_log.pop()
+        self._compare(stats, stream_side, rows, "derived", derive=False)
 
     def _order_problem(self, clone: QuerySet[Any], streamed: list[Any]) -> str | None:
         """Same rows, another order: a tie in the ORDER BY, or a real difference?
