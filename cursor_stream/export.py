@@ -28,10 +28,10 @@ from .connection import ConnectParams, connect_params
 from .encoders import Format, get_format, registry
 from .exceptions import InvalidArgument
 from .fields import json_text_annotations, resolve_field_path, validate_fields
+from .params import param_type_sql
 from .render import (
     ColumnSpec,
     inline_params,
-    param_type_sql,
     render_query,
     rendered_types,
     session_sql,
@@ -550,12 +550,13 @@ async def _inline_params(snap: Snapshot, compiled: CompiledQuery) -> str:
         return compiled.sql
     conn = snap.connection
     stmt = await snap.prepare(compiled)
+    arguments = await snap.arguments(stmt, compiled)
     with _translated(compiled.sql):
         types = stmt.get_parameters()
         exprs = ", ".join(
             f"quote_nullable(${i}::{param_type_sql(t)}::text)" for i, t in enumerate(types, 1)
         )
-        literals = await conn.fetchrow(f"SELECT {exprs}", *compiled.params)
+        literals = await conn.fetchrow(f"SELECT {exprs}", *arguments)
     return inline_params(compiled.sql, list(literals))
 
 

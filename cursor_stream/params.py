@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .sqltext import quote_ident
+
 #: psycopg 3's explicitly typed number wrappers (``psycopg.types.numeric``) and their casts.
 _NUMBER_WRAPPERS = {
     "Int2": "::int2",
@@ -188,3 +190,100 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, float) or value is None:
         return value
     return adapt_param(value).value
+
+
+# --------------------------------------------------------------------------------------------
+# After the server typed the parameters
+
+#: Built-in types asyncpg encodes from Python objects only (a string is refused), where a
+#: psycopg literal would be parsed by the server: ``Cast(Value("0"), IntegerField())``,
+#: ``setweight(vector, 'A')`` ("char"), ``'2024-01-01'`` for a date.
+NEEDS_OBJECT = frozenset(
+    {
+        "bool",
+        "int2",
+        "int4",
+        "int8",
+        "oid",
+        "float8",
+        "date",
+        "time",
+        "timetz",
+        "timestamp",
+        "timestamptz",
+        "interval",
+        "bytea",
+        "char",
+    }
+)
+
+
+def _needs_object(type_: Any, extension_types: frozenset[str]) -> bool:
+    name = type_.name
+    base = name[:-2] if name.endswith("[]") else name
+    return (
+        base in NEEDS_OBJECT
+        or base in extension_types
+        or type_.kind in ("range", "multirange")
+        or base.endswith(("range", "multirange"))
+    )
+
+
+def range_text(value: Any) -> str:
+    """Return a range with text bounds as a range literal (psycopg sends it as one)."""
+    if value.isempty:
+        return "empty"
+
+    def bound(item: Any) -> str:
+        if item is None:
+            return ""
+        text = str(item).replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{text}"'
+
+    return (
+        ("[" if value.lower_inc else "(")
+        + f"{bound(value.lower)},{bound(value.upper)}"
+        + ("]" if value.upper_inc else ")")
+    )
+
+
+def plan_arguments(
+    types: list[Any], values: tuple[Any, ...], extension_types: frozenset[str] = frozenset()
+) -> tuple[list[Any], list[int]]:
+    """Return the values to bind, and the indexes of those the server must parse from text.
+
+    ``types`` are the parameter types the server inferred. Text where an object is needed is
+    parsed by the server (as it parses psycopg's literal); JSON objects become JSON text.
+    """
+    import asyncpg
+
+    out = list(values)
+    parse: list[int] = []
+    for index, (type_, value) in enumerate(zip(types, values, strict=True)):
+        name = type_.name
+        if isinstance(value, asyncpg.Range) and (
+            isinstance(value.lower, str) or isinstance(value.upper, str)
+        ):
+            out[index] = range_text(value)
+            parse.append(index)
+        elif isinstance(value, str) and _needs_object(type_, extension_types):
+            parse.append(index)
+        elif name in ("json", "jsonb") and isinstance(value, (dict, list)):
+            out[index] = json.dumps(value)
+        elif name in ("json[]", "jsonb[]") and isinstance(value, list):
+            out[index] = [_json_element(v) for v in value]
+    return out, parse
+
+
+def _json_element(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_json_element(v) for v in value]
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
+def param_type_sql(type_: Any) -> str:
+    """Return the qualified name of an asyncpg parameter type, for ``$n::type`` (arrays: _name)."""
+    name = type_.name
+    if name.endswith("[]"):
+        name = "_" + name[:-2]
+    return f"{quote_ident(type_.schema)}.{quote_ident(name)}"

@@ -140,7 +140,7 @@ async def install_codecs(conn: asyncpg.Connection) -> None:
     nothing to the server; statements prepared afterwards use these codecs.
     """
     await conn.set_type_codec(
-        "float4", schema="pg_catalog", encoder=repr, decoder=float, format="text"
+        "float4", schema="pg_catalog", encoder=str, decoder=float, format="text"
     )
     for name in TEXT_TYPES:
         await conn.set_type_codec(

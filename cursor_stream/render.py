@@ -27,7 +27,6 @@ import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .exceptions import InvalidArgument
 from .sql import Column
@@ -312,11 +311,3 @@ def inline_params(sql: str, literals: Sequence[str]) -> str:
         _DOLLAR_PARAM.sub(substitute, text) if kind == "code" else text
         for kind, text in split_sql(sql)
     )
-
-
-def param_type_sql(type_: Any) -> str:
-    """Return the qualified name of an asyncpg parameter type, for ``$n::type`` (arrays: _name)."""
-    name = type_.name
-    if name.endswith("[]"):
-        name = "_" + name[:-2]
-    return f"{quote_ident(type_.schema)}.{quote_ident(name)}"

@@ -107,9 +107,19 @@ def rewrite_placeholders(
     used = 0  # positional parameters consumed
     saw_placeholder = False
 
+    seen: dict[Any, int] = {}
+
     def bind(value: Any) -> str:
         param = adapt_param(value)
+        # Equal values share one placeholder, as their literals would read the same: Django
+        # repeats an expression in GROUP BY, and PostgreSQL only sees "GREATEST(x, $1)" and
+        # "GREATEST(x, $2)" as the same expression when the placeholders are.
+        key = _param_key(param)
+        if key is not None and key in seen:
+            return f"${seen[key]}{param.cast}"
         new_params.append(param)
+        if key is not None:
+            seen[key] = len(new_params)
         return f"${len(new_params)}{param.cast}"
 
     def take(count: int) -> list[Any]:
@@ -177,6 +187,21 @@ def rewrite_placeholders(
             f"{MAX_PARAMS} per statement. Filter on a subquery instead of a long literal list."
         )
     return "".join(out), tuple(p.value for p in new_params)
+
+
+def _param_key(param: Param) -> Any:
+    """Return a key equal only for interchangeable parameters (None: never shared)."""
+    value = param.value
+    # Untyped values (text, NULL) never: the server types each occurrence from its context, and
+    # one placeholder used in two contexts would need two types.
+    if not param.cast or isinstance(value, (list, dict)):
+        return None
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    # Type and cast too: 1 == 1.0 == True, and '5' may be typed differently in two places.
+    return (type(value), param.cast, value)
 
 
 def _as_array(values: list[Any]) -> Param | None:

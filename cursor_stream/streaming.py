@@ -38,6 +38,7 @@ from .exceptions import (
     QueryError,
     StreamTimeout,
 )
+from .params import param_type_sql, plan_arguments
 from .parity import (
     batch_normalizer,
     install_codecs,
@@ -464,6 +465,33 @@ class Snapshot:
                 stmt = await self._prepare(compiled)
         return stmt
 
+    async def arguments(self, stmt: Any, compiled: CompiledQuery) -> tuple[Any, ...]:
+        """Return the parameters of ``compiled`` to bind to ``stmt`` (see ``plan_arguments``).
+
+        Strings where the server expects, say, an integer or a date are parsed by the server in
+        one round trip, as it would parse the driver's literal; nothing is sent otherwise.
+        """
+        if not compiled.params:
+            return compiled.params
+        profile = compiled.values
+        extensions: frozenset[str] = frozenset()
+        if profile is not None and needs_extension_codecs(stmt.get_parameters(), profile):
+            extensions = frozenset({"hstore"})
+        values, parse = plan_arguments(list(stmt.get_parameters()), compiled.params, extensions)
+        if parse:
+            types = stmt.get_parameters()
+            exprs = ", ".join(
+                f"${n}::text::{param_type_sql(types[i])}" for n, i in enumerate(parse, 1)
+            )
+            with _translated(compiled.sql):
+                async with self._lock:
+                    row = await self.connection.fetchrow(
+                        f"SELECT {exprs}", *(values[i] for i in parse)
+                    )
+            for position, index in enumerate(parse):
+                values[index] = row[position]
+        return tuple(values)
+
     async def columns(self, source: Any, params: Params = None) -> list[Column]:
         """Return the result columns (names and PostgreSQL types) without fetching any row."""
         compiled = source if isinstance(source, CompiledQuery) else self.compile(source, params)
@@ -501,9 +529,10 @@ class Snapshot:
         normalize = None
         if compiled.values is not None and build is not None:
             normalize = batch_normalizer(stmt.get_attributes(), compiled.values, compiled.names)
+        arguments = await self.arguments(stmt, compiled)
         with _translated(compiled.sql):
             async with self._lock:
-                cursor = await stmt.cursor(*compiled.params, timeout=timeout)
+                cursor = await stmt.cursor(*arguments, timeout=timeout)
                 if offset:
                     await cursor.forward(offset, timeout=timeout)
         remaining = limit

@@ -18,21 +18,26 @@ from typing import Any
 
 import pytest
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
 from django.contrib.postgres.fields import ArrayField, IntegerRangeField
+from django.contrib.postgres.fields.hstore import KeyTransform
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateRange, NumericRange
 from django.db.models import (
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
     GenericIPAddressField,
     IntegerField,
     JSONField,
+    Min,
     TextField,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, JSONObject
+from django.db.models.functions import Cast, Greatest, JSONObject, Least
 from django.test import override_settings
 
 import cursor_stream
@@ -233,9 +238,23 @@ def filters() -> dict[str, Any]:
         "datetime": qs.filter(moment=moment),
         "date": qs.filter(day__lt=datetime.date(2000, 1, 1)),
         "time": qs.filter(clock=datetime.time(23, 59, 59, 999999)),
-        "float_arithmetic": qs.filter(amount__isnull=False).annotate(
-            tenth=ExpressionWrapper(F("amount") * 0.1, output_field=DecimalField())
-        ).values("tenth"),
+        "text_cast_to_integer": qs.annotate(n=Cast(Value("0"), IntegerField())).values("n"),
+        "text_range_bounds": qs.filter(
+            day__contained_by=DateRange("2024-01-01", "2024-12-31")
+        ).values("pk"),
+        "text_hstore": qs.filter(
+            store__a=KeyTransform("x", RawSQL("%s::hstore", ["x => 1, y => c"]))
+        ),
+        "text_char": qs.filter(text__isnull=False)
+        .annotate(v=SearchVector("text", weight="A"))
+        .values("v"),
+        "group_by_repeats_parameters": Zoo.objects.annotate(g=Greatest("small", Value(600)))
+        .values("g")
+        .annotate(n=Count("pk"), least=Least(Min("small"), "g"))
+        .order_by("g"),
+        "float_arithmetic": qs.filter(amount__isnull=False)
+        .annotate(tenth=ExpressionWrapper(F("amount") * 0.1, output_field=DecimalField()))
+        .values("tenth"),
         "values": qs.annotate(
             b=Value(b"ab"),
             address=Value("10.1.2.3", output_field=GenericIPAddressField()),
