@@ -631,3 +631,29 @@ def test_invalid_arguments_are_typed_errors():
             cursor_stream.stream("SELECT 1", **kwargs)
     assert issubclass(InvalidArgument, CursorStreamError)
     assert issubclass(InvalidArgument, ValueError)
+
+
+def test_a_queryset_compiled_in_async_code_never_touches_the_database(products):
+    """JSONObject reads the server version (a cached property that connects, which Django
+    refuses on an event loop's thread): compiling learns it once, off the loop."""
+    from django.db import connections
+    from django.db.models.functions import JSONObject
+
+    from cursor_stream import sql
+
+    queryset = Product.objects.annotate(obj=JSONObject(sku="sku")).order_by("pk")
+    expected = list(queryset.values_list("obj", flat=True)[:3])
+
+    async def run() -> tuple[list[Any], list[Any]]:
+        # A fresh connection wrapper in this async context knows no server version yet.
+        connections["default"].__dict__.pop("pg_version", None)
+        sql._server_versions.clear()
+        first = [r async for r in cursor_stream.stream(queryset.values_list("obj", flat=True)[:3])]
+        page = await cursor_stream.fetch_page(
+            queryset.values_list("obj", flat=True), offset=0, count=3
+        )
+        return first, page
+
+    first, page = asyncio.run(run())
+    assert first == expected == page
+    assert "default" in sql._server_versions
