@@ -12,7 +12,7 @@ from __future__ import annotations
 import configparser
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -66,6 +66,29 @@ SUPPORTED_OPTIONS = frozenset(
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
+#: PostgreSQL keeps the first NAMEDATALEN - 1 bytes of ``application_name`` (63 by default).
+APPLICATION_NAME_BYTES = 63
+
+#: ``application_name`` of labelled connections when the project sets none.
+DEFAULT_APPLICATION_NAME = "django"
+
+
+def labelled_application_name(base: str, label: str) -> str:
+    """Return ``"<base> <label>"`` within PostgreSQL's 63 bytes, shortening ``base`` first.
+
+    The server replaces characters other than printable ASCII (with ``?`` before PostgreSQL 16,
+    with longer ``\\xNN`` escapes since), which could push the label past the limit: they are
+    replaced by ``?`` here, so what ``pg_stat_activity`` shows is exactly this string.
+    """
+
+    def ascii_only(text: str) -> str:
+        return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+    label = ascii_only(label)[:APPLICATION_NAME_BYTES]
+    room = APPLICATION_NAME_BYTES - len(label) - 1
+    head = ascii_only(base)[: max(room, 0)].rstrip()
+    return f"{head} {label}" if head else label
+
 
 @dataclass(frozen=True)
 class ConnectParams:
@@ -89,6 +112,17 @@ class ConnectParams:
     assume_role: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
     sslpassword: str | None = field(default=None, repr=False)
+    #: Appended to ``application_name`` (see :meth:`labelled`).
+    application_label: str = ""
+
+    def labelled(self, label: str) -> ConnectParams:
+        """Return these parameters with ``label`` appended to the session's ``application_name``.
+
+        The project's own ``application_name`` (``OPTIONS``, ``options`` or ``CONNECT_KWARGS``;
+        ``django`` when it sets none) is kept in front, so that ``pg_stat_activity`` tells an
+        export's session from the project's web requests and from other exports.
+        """
+        return replace(self, application_label=label)
 
     @property
     def dsn(self) -> str:
@@ -130,6 +164,12 @@ class ConnectParams:
         # zone, application_name, options) rather than replacing them.
         kwargs["server_settings"].update(extra.pop("server_settings", None) or {})
         kwargs.update(extra)
+        if self.application_label:
+            session = kwargs["server_settings"]
+            session["application_name"] = labelled_application_name(
+                session.get("application_name") or DEFAULT_APPLICATION_NAME,
+                self.application_label,
+            )
         return kwargs
 
     def address(self) -> str:
