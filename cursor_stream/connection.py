@@ -22,6 +22,7 @@ from .conf import get_settings
 from .exceptions import ConfigurationError, ConnectError
 from .parity import connection_time_zone
 from .sqltext import quote_ident
+from .testing import check_test_transaction
 
 # OPTIONS keys that only mean something to Django or psycopg and do not change which server,
 # database or role we talk to. Django's own isolation level is replaced by the export's transaction.
@@ -408,12 +409,16 @@ def connect_params(using: str | None = None) -> ConnectParams:
     """Return the :class:`ConnectParams` of a Django database alias (call from sync code).
 
     Calls the alias's ``get_connection_params()`` each time, as Django does for each new
-    connection, so a backend handing out short-lived credentials gives fresh ones.
+    connection, so a backend handing out short-lived credentials gives fresh ones. Raises
+    :class:`~cursor_stream.testing.UncommittedTestDataError` inside a ``TestCase`` that wrote
+    rows the new connection could not see.
     """
     from django.core.exceptions import ImproperlyConfigured
     from django.db import connections
 
     alias = resolve_alias(using)
+    # Rows a TestCase wrote are invisible to the export's own connection: say so, not 0 rows.
+    check_test_transaction(alias)
     wrapper = connections[alias]
     try:
         connection_params = wrapper.get_connection_params()
