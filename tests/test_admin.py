@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import time
 from decimal import Decimal
 from typing import Any
@@ -29,6 +28,7 @@ from catalog.models import Product
 from cursor_stream.admin import StreamExportMixin
 from cursor_stream.exceptions import ConfigurationError
 from cursor_stream.export import ExportOptions, prepare_export
+from tests.planner import planner_rows
 
 pytestmark = pytest.mark.urls("tests.http_urls")
 
@@ -599,15 +599,6 @@ def test_export_page_without_filters_says_every_row(products: int) -> None:
     assert "Every product." in response.content.decode()
 
 
-def _planner_rows(queryset: Any) -> int:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def test_export_page_shows_the_planners_estimate_without_counting(products: int) -> None:
     from cursor_stream.adminpage import about_rows
 
@@ -620,7 +611,7 @@ def test_export_page_shows_the_planners_estimate_without_counting(products: int)
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert _summary(response) == ["By status: Active"]
     queryset = Product.objects.filter(status="active").values_list(*ALL_FIELDS)
-    expected = about_rows(_planner_rows(queryset))
+    expected = about_rows(planner_rows(queryset))
     assert response.context["row_estimate"] == expected
     assert f"The database estimates {expected}." in response.content.decode()
 
@@ -671,12 +662,16 @@ def test_export_page_without_estimate_when_disabled(products: int) -> None:
 # --- the Export button in any change-list template ---------------------------------------------
 
 
+def _changelist(url: str) -> tuple[Any, str]:
+    response = _client(_user("root", superuser=True)).get(url)
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
 def test_a_custom_change_list_template_keeps_its_content_and_gets_the_button(
     products: int,
 ) -> None:
-    response = _client(_user("root", superuser=True)).get(CUSTOM_CHANGELIST)
-    assert response.status_code == 200
-    html = response.content.decode()
+    response, html = _changelist(CUSTOM_CHANGELIST)
     assert '<h1 id="custom-template-title">Custom product list</h1>' in html
     assert 'class="custom-tool"' in html
     assert 'href="/custom-admin/catalog/product/export/" class="cursor-stream-export"' in html
@@ -695,9 +690,7 @@ def test_a_custom_change_list_template_keeps_its_content_and_gets_the_button(
 def test_a_per_model_change_list_template_keeps_its_content_and_gets_the_button(
     products: int,
 ) -> None:
-    response = _client(_user("root", superuser=True)).get(CATEGORY_CHANGELIST)
-    assert response.status_code == 200
-    html = response.content.decode()
+    response, html = _changelist(CATEGORY_CHANGELIST)
     assert '<h1 id="per-model-title">Per-model category list</h1>' in html
     assert 'href="/custom-admin/catalog/category/export/" class="cursor-stream-export"' in html
     assert "admin/catalog/category/change_list.html" in [t.name for t in response.templates]

@@ -32,6 +32,7 @@ from cursor_stream.export import (
     _read_ahead,
     prepare_export,
 )
+from tests.planner import planner_rows
 from tests.spreadsheets import read_xlsx
 from tests.testapp.models import Awkward, Money, Tag
 
@@ -628,20 +629,11 @@ def test_formula_escaping_is_ignored_by_formats_that_need_none(transactional_db,
 # --- row estimates (EXPLAIN, never COUNT) -------------------------------------------------------
 
 
-def _explain_rows(queryset: Any) -> int:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def test_estimates_are_the_planners(products: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE product")
     queryset = Product.objects.filter(status="active").order_by("pk")
-    expected = _explain_rows(queryset.values_list("sku", "price"))
+    expected = planner_rows(queryset.values_list("sku", "price"))
     prepared = prepare_export(queryset, fields=["sku", "price"])
     assert prepared.estimate_rows() == expected
     stats = ExportStats()

@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 import cursor_stream
+from catalog.models import Category, Product
 from cursor_stream.export import prepare_export
 from cursor_stream.testing import UncommittedTestDataError, in_test_transaction
 from tests.testapp.models import Tag
@@ -92,3 +93,12 @@ def test_a_test_that_wrote_nothing_exports_without_an_extra_query(db: None) -> N
 def test_the_documented_pattern_commits_and_the_export_sees_the_rows() -> None:
     Tag.objects.create(name="visible")
     assert _export(Tag.objects.values_list("name")).splitlines() == [b"name", b"visible"]
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.django_db(transaction=True)
+def test_the_readme_example_exports_the_new_product(admin_client: Client) -> None:
+    category = Category.objects.create(name="Books")
+    Product.objects.create(product_name="the new product", sku="N-1", category=category, price=1)
+    response = admin_client.post("/admin/catalog/product/export/", {"format": "csv"})
+    assert b"the new product" in b"".join(response.streaming_content)
