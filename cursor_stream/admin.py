@@ -11,12 +11,17 @@ Everything is decided in sync code, in the admin view: permission, the changelis
 :func:`cursor_stream.http.streaming_response` hand the compiled query to the async engine
 (DESIGN section 2). Exports never count rows first: the changelist built for an export skips
 its paginator (and with it ``COUNT(*)``), so the download of a huge table starts at once.
+
+The Export button joins the ``object-tools-items`` block of whichever change-list template the
+admin picked (``change_list_template``, a per-model ``admin/<app>/<model>/change_list.html``, a
+theme's): the mixin sets no template of its own, it wraps the one the admin chose.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +40,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
+from .adminpage import COLUMNS_SHOWN, ExportForm, about_rows, column_label, describe_changelist
 from .conf import is_sensitive
-from .exceptions import ConfigurationError, InvalidArgument
+from .exceptions import ConfigurationError, CursorStreamError, InvalidArgument
 from .fields import resolve_field_path
 from .http import streaming_response
 
@@ -52,6 +58,11 @@ _EXPORT_FLAG = "_cursor_stream_export"
 FILTERS_VAR = "_changelist_filters"
 
 ACTION_PREFIX = "export_as_"
+
+#: Wraps the change-list template the admin chose, adding the Export button.
+BUTTON_TEMPLATE = "cursor_stream/admin/change_list.html"
+
+logger = logging.getLogger("cursor_stream.admin")
 
 
 @functools.cache
@@ -83,6 +94,14 @@ def available_formats() -> list[str]:
     return names
 
 
+def format_label(format_name: str) -> str:
+    """Return how the admin names a format: its ``label``, else its short name in capitals."""
+    from .export import get_format
+
+    fmt = get_format(format_name)
+    return str(getattr(fmt, "label", None) or fmt.name.upper())
+
+
 def _sensitive_message(where: str, path: str, field: Any) -> str:
     return (
         f"{where} names {path!r}, the sensitive field {field.model._meta.label}.{field.name} "
@@ -109,9 +128,11 @@ class StreamExportMixin(_Base):
     #: Permission required to export ("app_label.codename"), in addition to the view
     #: permission; None: the view permission alone.
     export_permission: str | None = None
+    #: Seconds the export page waits for the planner's row estimate; None: no estimate.
+    export_estimate_timeout: float | None = 1.0
 
-    change_list_template = "cursor_stream/admin/change_list.html"
     export_template = "cursor_stream/admin/export.html"
+    export_form_class: type[ExportForm] = ExportForm
 
     # --- configuration hooks ----------------------------------------------------------------
     def has_export_permission(self, request: HttpRequest) -> bool:
@@ -211,14 +232,28 @@ class StreamExportMixin(_Base):
         return self.export_filename.format(model=model, timestamp=timestamp, ext=ext)
 
     def export_response(
-        self, request: HttpRequest, queryset: models.QuerySet[Any], format_name: str
+        self,
+        request: HttpRequest,
+        queryset: models.QuerySet[Any],
+        format_name: str,
+        fields: Sequence[str] | None = None,
     ) -> HttpResponseBase:
-        """Return the streaming download of ``queryset`` in ``format_name``."""
+        """Return the streaming download of ``queryset`` in ``format_name``.
+
+        ``fields`` picks some of :meth:`get_export_fields` (default: all of them); any other
+        name is refused.
+        """
         from .export import _field_or_none
 
         if format_name not in self.get_export_formats(request):
             raise BadRequest(f"The export format {format_name!r} is not offered here.")
-        fields = self.get_export_fields(request)
+        allowed = self.get_export_fields(request)
+        if fields is None:
+            fields = allowed
+        else:
+            refused = [name for name in fields if name not in allowed]
+            if refused:
+                raise BadRequest(f"The column {refused[0]!r} is not exported here.")
         for name in fields:
             # Checked again here (E005 at start-up): get_export_fields() may be overridden.
             field = _field_or_none(self.model, name)
@@ -230,7 +265,7 @@ class StreamExportMixin(_Base):
         return streaming_response(
             queryset,
             format=format_name,
-            fields=fields,
+            fields=list(fields),
             using=queryset.db,
             request=request,
             filename=self.get_export_filename(request, format_name),
@@ -243,7 +278,7 @@ class StreamExportMixin(_Base):
         from .export import get_format
 
         fmt = get_format(format_name)
-        label = getattr(fmt, "label", None) or fmt.name.upper()
+        label = format_label(format_name)
 
         @admin.action(  # type: ignore[untyped-decorator]
             permissions=["export"],
@@ -302,17 +337,23 @@ class StreamExportMixin(_Base):
             return _exporting_changelist(base)  # type: ignore[arg-type]
         return base
 
-    def get_export_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
-        """Return the changelist's queryset for ``request.GET`` (filters, search, ordering).
+    def get_export_changelist(self, request: HttpRequest) -> ChangeList:
+        """Return the changelist of ``request.GET`` (filters, search, ordering), rows unfetched.
 
         Raises ``IncorrectLookupParameters`` for filters the changelist would refuse.
         """
         setattr(request, _EXPORT_FLAG, True)
         try:
-            cl = self.get_changelist_instance(request)
+            return self.get_changelist_instance(request)
         finally:
             delattr(request, _EXPORT_FLAG)
-        return cl.queryset  # type: ignore[no-any-return]
+
+    def get_export_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        """Return the changelist's queryset for ``request.GET`` (filters, search, ordering).
+
+        Raises ``IncorrectLookupParameters`` for filters the changelist would refuse.
+        """
+        return self.get_export_changelist(request).queryset  # type: ignore[no-any-return]
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -340,7 +381,25 @@ class StreamExportMixin(_Base):
             if request.GET:
                 url += "?" + urlencode({FILTERS_VAR: request.GET.urlencode()})
             extra_context["cursor_stream_export_url"] = url
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        return self._with_export_button(response)
+
+    def _with_export_button(self, response: HttpResponseBase) -> HttpResponseBase:
+        """Render the admin's chosen change-list template inside one adding the Export button.
+
+        ``changelist_view()`` answers with ``change_list_template`` or the per-model list
+        (``admin/<app>/<model>/change_list.html``, ``admin/<app>/...``, ``admin/...``); that
+        choice is resolved here, with the response's own engine, and becomes the parent that
+        :data:`BUTTON_TEMPLATE` extends, so nothing the project or a theme chose is bypassed.
+        """
+        if not isinstance(response, TemplateResponse) or response.is_rendered:
+            return response  # a redirect (list_editable save), an error page
+        context = response.context_data
+        if not context or "cursor_stream_export_url" not in context:
+            return response
+        context["cursor_stream_parent_template"] = response.resolve_template(response.template_name)
+        response.template_name = BUTTON_TEMPLATE
+        return response
 
     # --- the Export button's view ------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:  # type: ignore[override]
@@ -352,48 +411,87 @@ class StreamExportMixin(_Base):
         )
         return [export, *super().get_urls()]
 
+    def get_export_form(self, request: HttpRequest, data: QueryDict | None = None) -> ExportForm:
+        """Return the export page's form: the formats and columns offered to this request."""
+        from .export import get_format
+
+        formats = [
+            (name, f"{format_label(name)} (.{get_format(name).extension})")
+            for name in self.get_export_formats(request)
+        ]
+        columns = [
+            (name, column_label(self.model, name)) for name in self.get_export_fields(request)
+        ]
+        return self.export_form_class(data, formats=formats, columns=columns)
+
+    def export_form_valid(
+        self, request: HttpRequest, form: ExportForm, queryset: models.QuerySet[Any]
+    ) -> HttpResponseBase:
+        """Return the response to a valid export form: the streaming download."""
+        return self.export_response(
+            request, queryset, form.cleaned_data["format"], form.cleaned_data["columns"]
+        )
+
+    def get_export_row_estimate(
+        self, request: HttpRequest, queryset: models.QuerySet[Any]
+    ) -> int | None:
+        """Return the planner's estimate of the rows of ``queryset`` (None: not shown).
+
+        ``EXPLAIN`` only, bounded by :attr:`export_estimate_timeout`: a slow or busy database
+        leaves the estimate out rather than delaying or failing the page.
+        """
+        from .export import ExportOptions, prepare_export
+
+        if not self.export_estimate_timeout:
+            return None
+        try:
+            prepared = prepare_export(
+                queryset, fields=self.get_export_fields(request), options=ExportOptions()
+            )
+            return prepared.estimate_rows(within=self.export_estimate_timeout)
+        except CursorStreamError as exc:
+            logger.warning("No row estimate for the %s export page: %s", self.opts.label, exc)
+            return None
+
     def export_view(self, request: HttpRequest) -> HttpResponseBase:
-        """GET: choose a format; POST (CSRF-protected): download every row the filters match."""
+        """GET: the export page; POST (CSRF-protected): download every row the filters match."""
+        from django.contrib.admin.options import IncorrectLookupParameters
+
         if not self.has_export_permission(request):
             raise PermissionDenied
+        if request.method not in ("GET", "POST"):
+            return HttpResponse(status=405)
         source = request.POST if request.method == "POST" else request.GET
         filters = source.get(FILTERS_VAR, "")
+        # The changelist reads its filters from GET: give it the preserved ones.
+        cl_request = copy.copy(request)
+        cl_request.GET = QueryDict(filters)
+        try:
+            cl = self.get_export_changelist(cl_request)
+        except IncorrectLookupParameters as exc:
+            raise BadRequest("The changelist filters of this export are invalid.") from exc
+        form = self.get_export_form(request, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            return self.export_form_valid(request, form, cl.queryset)
         changelist_url = reverse(
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
         )
         if filters:
             changelist_url += "?" + filters
-        formats = self.get_export_formats(request)
-        if request.method == "POST":
-            format_name = request.POST.get("format", "")
-            if format_name not in formats:
-                raise BadRequest(f"The export format {format_name!r} is not offered here.")
-            # The changelist reads its filters from GET: give it the preserved ones.
-            cl_request = copy.copy(request)
-            cl_request.GET = QueryDict(filters)
-            from django.contrib.admin.options import IncorrectLookupParameters
-
-            try:
-                queryset = self.get_export_queryset(cl_request)
-            except IncorrectLookupParameters as exc:
-                raise BadRequest("The changelist filters of this export are invalid.") from exc
-            return self.export_response(request, queryset, format_name)
-        if request.method != "GET":
-            return HttpResponse(status=405)
-        from .export import get_format
-
+        estimate = self.get_export_row_estimate(request, cl.queryset)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Export {self.opts.verbose_name_plural}",
             "opts": self.opts,
             "app_label": self.opts.app_label,
-            "formats": [(name, get_format(name)) for name in formats],
+            "form": form,
+            "columns_shown": COLUMNS_SHOWN,
             "filters": filters,
-            "filters_display": [
-                (key, ", ".join(values)) for key, values in QueryDict(filters).lists()
-            ],
+            "filters_display": describe_changelist(cl),
+            "row_estimate": about_rows(estimate) if estimate is not None else "",
             "changelist_url": changelist_url,
-            "fields": self.get_export_fields(request),
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.export_template, context)
+        # A refused POST shows the page again with its errors, as a 400.
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, self.export_template, context, status=status)

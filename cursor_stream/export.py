@@ -26,7 +26,7 @@ from typing import IO, Any, TypeVar
 from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
 from .encoders import Format, get_format, registry
-from .exceptions import InvalidArgument
+from .exceptions import CursorStreamError, InvalidArgument
 from .fields import json_text_annotations, resolve_field_path, validate_fields
 from .params import param_type_sql
 from .render import (
@@ -37,7 +37,7 @@ from .render import (
     session_sql,
 )
 from .sinks import AtomicFile
-from .sql import Column, CompiledQuery, compile_source
+from .sql import Column, CompiledQuery, _in_thread, compile_source
 from .streaming import ConnectionSlot, Params, Snapshot, StreamOptions, _translated
 
 __all__ = [
@@ -60,6 +60,9 @@ COPY_QUEUE_SIZE = 16
 
 #: COPY pieces already queued are merged into chunks of up to about this many bytes.
 COALESCE_BYTES = 256 * 1024
+
+#: Seconds a row estimate may take (connecting included) before it is given up.
+ESTIMATE_TIMEOUT = 1.0
 
 
 @dataclass(frozen=True)
@@ -429,12 +432,7 @@ class PreparedExport:
             )
             rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
             if estimate:
-                estimated = await _estimate_rows(conn, rendered)
-                if estimated is not None:
-                    estimated = max(0, estimated - self.options.offset)
-                    if self.options.limit is not None:
-                        estimated = min(estimated, self.options.limit)
-                stats.estimated_rows = estimated
+                stats.estimated_rows = self._bounded(await _estimate_rows(conn, rendered))
             encoder.set_column_types(
                 rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
             )
@@ -471,6 +469,46 @@ class PreparedExport:
                 stats.bytes += len(chunk)
                 yield chunk
         stats.finished = time.monotonic()
+
+    def _bounded(self, estimated: int | None) -> int | None:
+        """Return a row estimate of the whole query, less ``offset`` and at most ``limit``."""
+        if estimated is None:
+            return None
+        estimated = max(0, estimated - self.options.offset)
+        if self.options.limit is not None:
+            estimated = min(estimated, self.options.limit)
+        return estimated
+
+    async def aestimate_rows(self, *, within: float = ESTIMATE_TIMEOUT) -> int | None:
+        """Return the planner's estimate of the rows this export writes, or None.
+
+        ``EXPLAIN`` only (nothing is counted), on a short connection of its own labelled
+        ``cursor_stream estimate`` in ``pg_stat_activity``. A database that does not answer
+        ``within`` seconds (connecting included; the statement runs under that
+        ``statement_timeout``), has no free ``MAX_CONNECTIONS`` place, or fails, gives None:
+        an estimate is never worth a wait or an error.
+        """
+        import asyncpg
+
+        if self.compiled.empty or self.options.limit == 0:
+            return 0
+        milliseconds = max(1, int(within * 1000))
+        configured = self.stream_options.statement_timeout
+        options = replace(
+            self.stream_options,
+            statement_timeout=min(milliseconds, configured) if configured else milliseconds,
+            connection_wait=0.0,
+        )
+        params = self.connect_params.labelled("cursor_stream estimate")
+        try:
+            async with asyncio.timeout(within), Snapshot(params, options) as snap:
+                return self._bounded(await _estimate_rows(snap.connection, self.compiled))
+        except (CursorStreamError, OSError, TimeoutError, asyncpg.PostgresError):
+            return None
+
+    def estimate_rows(self, *, within: float = ESTIMATE_TIMEOUT) -> int | None:
+        """Return :meth:`aestimate_rows` from sync code (on an event loop of its own)."""
+        return _in_thread(lambda: asyncio.run(self.aestimate_rows(within=within)))
 
     async def awrite_to(
         self,
@@ -683,7 +721,9 @@ async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
     await conn.execute("SAVEPOINT cursor_stream_estimate")
     try:
         plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *compiled.params)
-        rows = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
+        if isinstance(plan, str):
+            plan = json.loads(plan)  # the json codec (parity.install_codecs) parses it already
+        rows = int(plan[0]["Plan"]["Plan Rows"])
     except (asyncpg.PostgresError, ValueError, KeyError, IndexError, TypeError):
         await conn.execute("ROLLBACK TO SAVEPOINT cursor_stream_estimate")
         return None

@@ -40,7 +40,7 @@ import queue
 import threading
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import BadRequest, FieldError
@@ -97,6 +97,11 @@ class ExportIdentity:
         if self.user:
             parts.append(f"by {self.user}")
         return " ".join(parts)
+
+
+def export_label(export_id: str) -> str:
+    """Return what an export's connection appends to ``application_name``."""
+    return f"cursor_stream export {export_id}"
 
 
 def error_trailer(format_name: str, identity: ExportIdentity, exc: BaseException) -> bytes:
@@ -475,8 +480,6 @@ def streaming_response(
     view's; a view that takes SQL from its caller should catch ``QueryError`` and answer 400).
     Call from sync or async views.
     """
-    from dataclasses import replace
-
     from .export import ExportOptions, prepare_export
 
     base = options if options is not None else ExportOptions(escape_formulas=True)
@@ -520,6 +523,11 @@ def response_for(
         alias=prepared.alias,
         path=request.get_full_path() if request is not None else "",
         user=str(user.get_username()) if user is not None and user.is_authenticated else "",
+    )
+    # pg_stat_activity shows which export a session belongs to (the id of the log lines and
+    # of the X-Export-Id header), next to the project's own application_name.
+    prepared = replace(
+        prepared, connect_params=prepared.connect_params.labelled(export_label(identity.id))
     )
     if asynchronous is None:
         asynchronous = is_asgi_request(request)

@@ -7,7 +7,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import path
 
 from catalog.admin import ProductAdmin
-from catalog.models import Product
+from catalog.models import Category, Product
+from cursor_stream.admin import StreamExportMixin
 from cursor_stream.http import streaming_response
 
 
@@ -26,6 +27,20 @@ class EditableProductAdmin(ProductAdmin):
 
 editable_site = admin.AdminSite(name="editable")
 editable_site.register(Product, EditableProductAdmin)
+
+
+class CustomTemplateProductAdmin(ProductAdmin):
+    change_list_template = "tests/product_change_list.html"
+
+
+class CategoryExportAdmin(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    # Its change list is tests/templates/admin/catalog/category/change_list.html (per model).
+    search_fields = ["name"]
+
+
+custom_site = admin.AdminSite(name="custom")
+custom_site.register(Product, CustomTemplateProductAdmin)
+custom_site.register(Category, CategoryExportAdmin)
 
 
 def _export(request: HttpRequest) -> StreamingHttpResponse:
@@ -89,6 +104,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("strict-admin/", strict_site.urls),
     path("editable-admin/", editable_site.urls),
+    path("custom-admin/", custom_site.urls),
     path("products/", products),
     path("aproducts/", aproducts),
     path("products-plain/", products_plain),

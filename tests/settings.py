@@ -99,6 +99,8 @@ ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Change-list templates of the admin tests (a per-model override, a custom one).
+        "DIRS": [ROOT / "tests" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib import admin
 from django.contrib.auth.models import Permission, User
+from django.core.exceptions import BadRequest
 from django.db import connection, connections
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient, Client, RequestFactory
@@ -25,6 +28,7 @@ from catalog.models import Product
 from cursor_stream.admin import StreamExportMixin
 from cursor_stream.exceptions import ConfigurationError
 from cursor_stream.export import ExportOptions, prepare_export
+from tests.planner import planner_rows
 
 pytestmark = pytest.mark.urls("tests.http_urls")
 
@@ -457,3 +461,249 @@ def test_action_under_asgi_streams_an_async_iterator(products: int) -> None:
     is_async, body = asyncio.run(run())
     assert is_async
     assert body == _expected(Product.objects.filter(status="active").order_by("-pk"))
+
+
+# --- the export page ------------------------------------------------------------------------------
+
+CUSTOM_CHANGELIST = "/custom-admin/catalog/product/"
+CATEGORY_CHANGELIST = "/custom-admin/catalog/category/"
+ALL_FIELDS = [
+    "product_id", "product_name", "sku", "category__name", "price", "in_stock", "status",
+    "attributes", "created_at",
+]  # fmt: skip
+
+
+def _page(client: Client, filters: str = "") -> Any:
+    url = EXPORT + (f"?_changelist_filters={quote(filters)}" if filters else "")
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def _summary(response: Any) -> list[str]:
+    return [str(line) for line in response.context["filters_display"]]
+
+
+def test_export_page_names_each_format_with_its_extension(products: int) -> None:
+    html = _page(_client(_user("root", superuser=True))).content.decode()
+    assert "CSV (.csv)" in html
+    assert "JSONL (.jsonl)" in html
+    assert "(.)" not in html
+
+
+def test_export_page_offers_every_allowed_column_ticked(products: int) -> None:
+    html = _page(_client(_user("root", superuser=True))).content.decode()
+    for name in ALL_FIELDS:
+        assert f'name="columns" value="{name}"' in html
+    assert html.count('name="columns"') == len(ALL_FIELDS)
+    assert html.count("checked") == len(ALL_FIELDS) + 1  # and the first format
+    assert 'id="cursor-stream-all-columns"' in html  # the "All" toggle (shown by export.js)
+    assert "cursor_stream/admin/export.js" in html
+    # Labels are the fields' verbose names, the path beside them.
+    assert (
+        "Category \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} name" in html
+        and "<code>category__name</code>" in html
+    )
+
+
+def test_chosen_columns_are_exported_in_the_declared_order(products: int) -> None:
+    client = _client(_user("root", superuser=True))
+    data = {"format": "csv", "columns": ["price", "sku", "product_id"], "_columns_shown": "1"}
+    response = client.post(EXPORT, data)
+    assert response.status_code == 200
+    body = _body(response)
+    assert body.splitlines()[0] == b"product_id,sku,price"
+    expected = prepare_export(
+        Product.objects.order_by("-pk"),
+        fields=["product_id", "sku", "price"],
+        options=ExportOptions(escape_formulas=True, choices_display=True),
+    )
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in expected.achunks()])
+
+    assert body == asyncio.run(collect())
+
+
+@pytest.mark.parametrize("forged", ["description", "category__id", "password", "pk); DROP"])
+def test_a_column_outside_the_allowlist_is_a_400_naming_it(products: int, forged: str) -> None:
+    client = _client(_user("root", superuser=True))
+    data = {"format": "csv", "columns": ["sku", forged], "_columns_shown": "1"}
+    response = client.post(EXPORT, data)
+    assert response.status_code == 400
+    assert not response.streaming
+    errors = response.context["form"].errors
+    assert errors == {
+        "columns": [f"{forged!r} is not a column this page exports; tick the columns listed."]
+    }
+    assert "is not a column this page exports" in response.content.decode()
+
+
+def test_no_column_ticked_is_a_400_asking_for_one(products: int) -> None:
+    client = _client(_user("root", superuser=True))
+    response = client.post(EXPORT, {"format": "csv", "_columns_shown": "1"})
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"columns": ["Tick at least one column to export."]}
+
+
+def test_a_post_without_the_picker_exports_every_allowed_column(products: int) -> None:
+    # A script posting only the format (as before the picker existed).
+    response = _client(_user("root", superuser=True)).post(EXPORT, {"format": "csv"})
+    assert _body(response).splitlines()[0].decode() == ",".join(ALL_FIELDS)
+
+
+def test_export_response_refuses_fields_outside_the_allowlist() -> None:
+    model_admin = admin.site._registry[Product]
+    with pytest.raises(BadRequest, match="'description' is not exported here"):
+        model_admin.export_response(
+            _request(_superuser()), Product.objects.all(), "csv", ["sku", "description"]
+        )
+
+
+def test_export_page_summarises_filters_as_the_sidebar_labels_them(products: int) -> None:
+    category = Product.objects.select_related("category").first().category  # type: ignore[union-attr]
+    filters = (
+        f"status__exact=active&in_stock__exact=1&category__id__exact={category.pk}"
+        "&q=Widget&created_at__year=2024&created_at__month=3&o=-5.1"
+    )
+    response = _page(_client(_user("root", superuser=True)), filters)
+    assert _summary(response) == [
+        "Search: 'Widget'",
+        "By status: Active",
+        "By in stock: Yes",
+        f"By category: {category.name}",
+        "Created at: 2024 / March",
+        "Sorted by: Price (descending), Product id (ascending)",
+    ]
+    summary = response.content.decode().split('id="cursor-stream-summary"')[1].split("</div>")[0]
+    assert "__exact" not in summary and "created_at__" not in summary
+    # The filters still travel with the form, as the changelist's query string.
+    assert f'value="{filters.replace("&", "&amp;")}"' in response.content.decode()
+
+
+def test_export_page_labels_lookups_no_filter_claims(products: int) -> None:
+    # Lookups the admin allows without a list filter (a link from elsewhere, a bookmark).
+    filters = "sku__startswith=W&price__gte=10&created_at__year=2024&category=1"
+    response = _page(_client(_user("root", superuser=True)), filters)
+    assert _summary(response) == [
+        "Created at: 2024",
+        "SKU (startswith): W",
+        "Price (gte): 10",
+        "Category: 1",
+    ]
+
+
+def test_export_page_without_filters_says_every_row(products: int) -> None:
+    response = _page(_client(_user("root", superuser=True)))
+    assert _summary(response) == []
+    assert "Every product." in response.content.decode()
+
+
+def test_export_page_shows_the_planners_estimate_without_counting(products: int) -> None:
+    from cursor_stream.adminpage import about_rows
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE product")
+    client = _client(_user("root", superuser=True))
+    with CaptureQueriesContext(connection) as queries:
+        # Facets ("Show counts") on in the changelist: the page still counts nothing.
+        response = _page(client, "status__exact=active&_facets=True")
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert _summary(response) == ["By status: Active"]
+    queryset = Product.objects.filter(status="active").values_list(*ALL_FIELDS)
+    expected = about_rows(planner_rows(queryset))
+    assert response.context["row_estimate"] == expected
+    assert f"The database estimates {expected}." in response.content.decode()
+
+
+def test_rows_in_words_round_to_three_significant_digits() -> None:
+    from cursor_stream.adminpage import about_rows
+
+    assert about_rows(1) == "about 1 row"
+    assert about_rows(37) == "about 37 rows"
+    assert about_rows(999) == "about 999 rows"
+    assert about_rows(12287) == "about 12,300 rows"
+    assert about_rows(200_000) == "about 200,000 rows"
+    assert about_rows(1_234_567) == "about 1,230,000 rows"
+
+
+def test_a_slow_database_leaves_the_estimate_out_quickly(products: int) -> None:
+    client = _client(_user("root", superuser=True))
+    with connection.cursor() as cursor:
+        # Nothing of the page itself may wait on the lock below; fail instead of hanging.
+        cursor.execute("SET lock_timeout = '10s'")
+    locker = connections.create_connection("default")
+    try:
+        with locker.cursor() as cursor:
+            cursor.execute("BEGIN")
+            # EXPLAIN needs a lock on the table: it waits until its statement timeout.
+            cursor.execute("LOCK TABLE product IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            response = _page(client)
+            elapsed = time.monotonic() - started
+            cursor.execute("ROLLBACK")
+    finally:
+        locker.close()
+    assert response.context["row_estimate"] == ""
+    assert "cursor-stream-estimate" not in response.content.decode()
+    assert "CSV (.csv)" in response.content.decode()
+    assert 0.9 < elapsed < 5.0  # the 1 s bound, plus the page itself
+
+
+def test_export_page_without_estimate_when_disabled(products: int) -> None:
+    class NoEstimate(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_estimate_timeout = None
+
+    model_admin = NoEstimate(Product, admin.AdminSite(name="noestimate"))
+    estimate = model_admin.get_export_row_estimate(_request(_superuser()), Product.objects.all())
+    assert estimate is None
+
+
+# --- the Export button in any change-list template ---------------------------------------------
+
+
+def _changelist(url: str) -> tuple[Any, str]:
+    response = _client(_user("root", superuser=True)).get(url)
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def test_a_custom_change_list_template_keeps_its_content_and_gets_the_button(
+    products: int,
+) -> None:
+    response, html = _changelist(CUSTOM_CHANGELIST)
+    assert '<h1 id="custom-template-title">Custom product list</h1>' in html
+    assert 'class="custom-tool"' in html
+    assert 'href="/custom-admin/catalog/product/export/" class="cursor-stream-export"' in html
+    names = [t.name for t in response.templates]
+    assert names[:3] == [
+        "cursor_stream/admin/change_list.html",
+        "tests/product_change_list.html",
+        "admin/change_list.html",
+    ]
+    # The button comes first among the tools, the template's own and "Add" after it.
+    tools = html.split('<ul class="object-tools">')[1].split("</ul>")[0]
+    order = [tools.index(name) for name in ("cursor-stream-export", "custom-tool", "addlink")]
+    assert order == sorted(order)
+
+
+def test_a_per_model_change_list_template_keeps_its_content_and_gets_the_button(
+    products: int,
+) -> None:
+    response, html = _changelist(CATEGORY_CHANGELIST)
+    assert '<h1 id="per-model-title">Per-model category list</h1>' in html
+    assert 'href="/custom-admin/catalog/category/export/" class="cursor-stream-export"' in html
+    assert "admin/catalog/category/change_list.html" in [t.name for t in response.templates]
+
+
+def test_the_mixin_sets_no_change_list_template() -> None:
+    assert StreamExportMixin.__dict__.get("change_list_template") is None
+    assert admin.site._registry[Product].change_list_template is None
+
+
+def test_no_button_in_a_popup_nor_without_permission(products: int) -> None:
+    root = _client(_user("root", superuser=True))
+    html = root.get(CHANGELIST + "?_popup=1").content.decode()
+    assert "cursor-stream-export" not in html
+    viewer = _client(_user("viewer", "view_product"))
+    assert "cursor-stream-export" not in viewer.get(STRICT_CHANGELIST).content.decode()

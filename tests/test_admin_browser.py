@@ -150,3 +150,63 @@ def test_list_editable_save_with_an_export_action_selected_saves(
     product.refresh_from_db()
     assert product.price == Decimal("321.00")
     page.close()
+
+
+def test_export_page_column_picker_and_filter_summary_under_a_custom_template(
+    browser: Any, live_server: Any, products: int
+) -> None:
+    User.objects.create_superuser("root", "root@example.com", "pw")
+    expected = Product.objects.filter(status="active").count()
+    page = _login(browser, live_server, "root")
+
+    # A ModelAdmin with its own change_list_template: its content and the Export button.
+    page.goto(f"{live_server.url}/custom-admin/catalog/product/?status__exact=active")
+    assert page.inner_text("#custom-template-title") == "Custom product list"
+    assert page.locator("ul.object-tools a.custom-tool").count() == 1
+    page.click("ul.object-tools a.cursor-stream-export")
+    page.wait_for_url("**/custom-admin/catalog/product/export/**")
+
+    # The filters as the sidebar labels them, and the planner's estimate.
+    assert page.inner_text("#cursor-stream-filters") == "By status: Active"
+    assert page.inner_text("#cursor-stream-estimate").startswith("The database estimates about ")
+    assert page.inner_text("label:has(input[name=format][value=csv])").strip() == "CSV (.csv)"
+
+    # Every column ticked; "All" (shown by export.js) clears and ticks them.
+    toggle = "#cursor-stream-all-columns"
+    columns = page.locator("input[name=columns]")
+    assert columns.count() == 9
+    assert page.is_visible(toggle) and page.is_checked(toggle)
+    page.uncheck(toggle)
+    assert not any(columns.nth(i).is_checked() for i in range(9))
+    page.click("input[name=_export]")  # nothing ticked: the page comes back with the error
+    page.wait_for_selector(".errornote")
+    assert "Tick at least one column to export." in page.inner_text("#content-main")
+
+    page.check("input[name=columns][value=price]")
+    page.check("input[name=columns][value=sku]")
+    assert page.eval_on_selector(toggle, "box => box.indeterminate")
+    with page.expect_download() as info:
+        page.click("input[name=_export]")
+    rows = _csv_rows(info.value)
+    assert rows[0] == ["sku", "price"]  # the declared order, not the order of the clicks
+    assert len(rows) == expected + 1
+    page.check(toggle)
+    assert all(columns.nth(i).is_checked() for i in range(9))
+    page.close()
+
+
+def test_per_model_change_list_template_shows_the_export_button(
+    browser: Any, live_server: Any, products: int
+) -> None:
+    User.objects.create_superuser("root", "root@example.com", "pw")
+    page = _login(browser, live_server, "root")
+    page.goto(f"{live_server.url}/custom-admin/catalog/category/")
+    assert page.inner_text("#per-model-title") == "Per-model category list"
+    page.click("a.cursor-stream-export")
+    page.wait_for_url("**/custom-admin/catalog/category/export/")
+    with page.expect_download() as info:
+        page.click("input[name=_export]")
+    rows = _csv_rows(info.value)
+    assert rows[0] == ["id", "name"]
+    assert len(rows) > 1
+    page.close()

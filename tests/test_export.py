@@ -32,6 +32,7 @@ from cursor_stream.export import (
     _read_ahead,
     prepare_export,
 )
+from tests.planner import planner_rows
 from tests.spreadsheets import read_xlsx
 from tests.testapp.models import Awkward, Money, Tag
 
@@ -722,3 +723,42 @@ def test_json_key_paths_export_their_text_in_text_formats_and_json_in_json(trans
         dict(zip(fields, ["XL", "two", [1, "two", None], 1.5, None], strict=True)),
         dict(zip(fields, ['say "hi"', None, None, None, None], strict=True)),
     ]
+
+
+# --- row estimates (EXPLAIN, never COUNT) -------------------------------------------------------
+
+
+def test_estimates_are_the_planners(products: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE product")
+    queryset = Product.objects.filter(status="active").order_by("pk")
+    expected = planner_rows(queryset.values_list("sku", "price"))
+    prepared = prepare_export(queryset, fields=["sku", "price"])
+    assert prepared.estimate_rows() == expected
+    stats = ExportStats()
+
+    async def run() -> None:
+        async for _chunk in prepared.achunks(stats=stats, estimate=True):
+            pass
+
+    asyncio.run(run())
+    assert stats.estimated_rows == expected  # what streamdata's progress line divides by
+    bounded = prepare_export(
+        queryset, fields=["sku"], options=ExportOptions(offset=10, limit=25, engine="cursor")
+    )
+    assert bounded.estimate_rows() == 25
+    assert prepare_export(queryset.none(), fields=["sku"]).estimate_rows() == 0
+
+
+def test_an_estimate_gives_up_on_a_locked_table_within_its_timeout(products: int) -> None:
+    prepared = prepare_export(Product.objects.all(), fields=["sku"])
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        cursor.execute("LOCK TABLE product IN ACCESS EXCLUSIVE MODE")
+        try:
+            started = time.monotonic()
+            assert prepared.estimate_rows(within=0.3) is None
+            elapsed = time.monotonic() - started
+        finally:
+            cursor.execute("ROLLBACK")
+    assert elapsed < 2.0

@@ -359,3 +359,48 @@ def test_json_values_are_never_altered(transactional_db: None, fmt: str) -> None
 def test_xlsx_text_cells_are_strings_never_altered(transactional_db: None) -> None:
     sheets = read_xlsx(_download("xlsx"))
     assert sheets == {"Sheet1": [("a", "b", "c"), ("=1+2", "-3", "@x")]}
+
+
+# --- identity in pg_stat_activity -------------------------------------------------------------
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize(
+    ("project_name", "expected_base"),
+    [(None, "django"), ("shop-web", "shop-web"), ("a-very-long-project-name-" * 3, None)],
+)
+def test_a_running_export_names_itself_in_pg_stat_activity(
+    transactional_db: None, project_name: str | None, expected_base: str | None
+) -> None:
+    from cursor_stream.connection import labelled_application_name
+
+    options = connections["default"].settings_dict["OPTIONS"]
+    saved = dict(options)
+    if project_name is not None:
+        options["application_name"] = project_name
+    try:
+        response = Client().get("/series/?n=500000&tag=identity")
+        assert response.status_code == 200
+        chunks = iter(response.streaming_content)
+        assert next(chunks).startswith(b"n,pad\n")  # the export's transaction is open now
+        export_id = response["X-Export-Id"]
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT application_name, query FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name LIKE %s",
+                [f"%cursor_stream export {export_id}"],
+            )
+            rows = cursor.fetchall()
+        response.close()
+    finally:
+        options.clear()
+        options.update(saved)
+    assert len(rows) == 1
+    name, query = rows[0]
+    assert "/* identity */" in query
+    label = f"cursor_stream export {export_id}"
+    if expected_base is None:
+        assert name == labelled_application_name(project_name or "", label)
+        assert len(name.encode()) == 63 and name.startswith("a-very-long-project-name-")
+    else:
+        assert name == f"{expected_base} {label}"
