@@ -9,7 +9,7 @@
 Everything is decided in sync code, in the admin view: permission, the changelist's queryset
 (search, list filters, date hierarchy, ordering), the declared fields. Only then does
 :func:`cursor_stream.http.streaming_response` hand the compiled query to the async engine
-(DESIGN section 2). Exports never count rows first: the changelist built for an export skips
+(docs/architecture.md §2). Exports never count rows first: the changelist built for an export skips
 its paginator (and with it ``COUNT(*)``), so the download of a huge table starts at once.
 
 The Export button joins the ``object-tools-items`` block of whichever change-list template the

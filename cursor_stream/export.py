@@ -3,7 +3,7 @@
 ``prepare_export()`` validates everything that can be checked without running the query and
 returns a :class:`PreparedExport`; its :meth:`~PreparedExport.achunks` async generator opens one
 connection and transaction, yields the header bytes before the first row is fetched, then the
-rows through one of two engines that produce the same bytes (DESIGN section 4):
+rows through one of two engines that produce the same bytes (docs/architecture.md §5):
 
 * ``copy``: ``COPY (<rendered query>) TO STDOUT`` through asyncpg, the fast path;
 * ``cursor``: a server-side cursor fetching the same rendered text, encoded in Python
@@ -320,7 +320,7 @@ def default_ordering(queryset: Any) -> Any:
 def _resolved_engine(fmt: type[Format], options: ExportOptions) -> str:
     if options.engine != "auto":
         return options.engine
-    # COPY is ~3x faster (DESIGN section 5) whenever it can write the same bytes.
+    # COPY is several times faster (benchmarks/README.md) whenever it can write the same bytes.
     bounded = options.offset > 0 or options.limit is not None
     return "copy" if fmt.copy_options is not None and not bounded else "cursor"
 
@@ -677,7 +677,7 @@ async def _read_ahead(items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
     """Yield the items (never None) of ``items``, asking for the next before yielding one.
 
     A cursor fetch is a round trip: the server sits idle while Python encodes a batch, then
-    Python sits idle while the server produces the next one (issue 4: about 1.5 s of a 1M-row
+    Python sits idle while the server produces the next one (about 1.5 s of a 1M-row
     export). Here the next fetch is sent before the current batch is handed out, so the server
     works while the batch is encoded and written; one more batch is held in memory at most.
     """

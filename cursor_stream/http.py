@@ -2,7 +2,7 @@
 
 Django silently buffers a ``StreamingHttpResponse`` whose iterator kind does not match the server
 (an async iterator under WSGI, a sync one under ASGI) into one list, with only a warning
-(DESIGN section 2). So each response gets exactly the kind its server consumes:
+(docs/architecture.md §2). So each response gets exactly the kind its server consumes:
 
 * ASGI: :class:`AsyncChunks`, the export's async generator, consumed on the server's event loop.
 * WSGI: :class:`ThreadedChunks`, a sync iterator fed by one event-loop thread per response

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import ipaddress
 import json
 import math
@@ -161,23 +162,41 @@ def _leaves(values: Iterable[Any]) -> Iterator[Any]:
             yield value
 
 
+@functools.cache
+def _on_psycopg2() -> bool:
+    """Return True when Django's PostgreSQL backend runs on psycopg2 (process-wide)."""
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return not is_psycopg3
+
+
 def _array(values: list[Any] | tuple[Any, ...]) -> Param:
-    """Return a list parameter typed as psycopg types lists: by their (non-NULL) elements."""
+    """Return a list parameter typed as the driver types lists: by their (non-NULL) elements.
+
+    psycopg 3 writes ``'{1,2}'::int2[]`` (the smallest integer type, float8 for floats, text
+    untyped); psycopg2 writes ``ARRAY[1,2]``, whose elements the parser types as literals
+    (int4 or int8, numeric for floats, text for strings).
+    """
     items = [unwrap(v) for v in values]
     leaves = list(_leaves(values))
     if not leaves:
         return Param(items)
+    psycopg2 = _on_psycopg2()
     first = adapt_param(leaves[0])
     wrapped = type(leaves[0]).__name__ in _NUMBER_WRAPPERS
     if isinstance(leaves[0], int) and not isinstance(leaves[0], bool) and not wrapped:
-        # The smallest integer type that holds every element, as psycopg's list dumper picks.
         low, high = min(leaves), max(leaves)
-        for cast, limit in (("::int2", 2**15), ("::int4", 2**31), ("::int8", 2**63)):
+        widths: tuple[tuple[str, int], ...] = (("::int4", 2**31), ("::int8", 2**63))
+        if not psycopg2:
+            widths = (("::int2", 2**15), *widths)
+        for cast, limit in widths:
             if -limit <= low and high < limit:
                 return Param(items, f"{cast}[]")
         return Param(items, "::numeric[]")
     if isinstance(leaves[0], float):
-        return Param(items, "::float8[]")  # lists of floats are float8[] (not numeric)
+        return Param(items, "::numeric[]" if psycopg2 else "::float8[]")
+    if isinstance(leaves[0], str) and psycopg2:
+        return Param(items, "::text[]")
     if first.cast in ("", "::json", "::jsonb"):
         return Param(items)  # text and JSON arrays are left to the server
     return Param(items, f"{first.cast}[]")

@@ -1,6 +1,6 @@
 """Let PostgreSQL render an export's values to text, the same way for COPY and for cursors.
 
-The compiled query is wrapped (DESIGN section 4)::
+The compiled query is wrapped (docs/architecture.md §5)::
 
     SELECT (q.c1)::text, ... FROM (<query>) AS q(c1, c2, ...)                  -- csv, tsv
     SELECT row_to_json(r)::text FROM (SELECT q.c1 AS "name", ...) AS r          -- jsonl, json

@@ -1,7 +1,7 @@
 """QuerySet or SQL -> :class:`CompiledQuery`: asyncpg SQL, adapted parameters and a row builder.
 
-Compilation is synchronous and happens before any event loop work (DESIGN section 2): only the
-frozen :class:`CompiledQuery` crosses into async code.
+Compilation is synchronous and happens before any event loop work (docs/architecture.md §2):
+only the frozen :class:`CompiledQuery` crosses into async code.
 
 * QuerySets are compiled with the compiler of the alias they run on
   (``query.get_compiler(using=alias).as_sql()``; never ``sql_with_params()``, which is wired to

@@ -183,7 +183,8 @@ def psql_copy(sql: str, timezone: str) -> bytes:
 
 
 def test_csv_equals_psql_copy_output(awkward):
-    # COPY prints booleans as t/f; exports print true/false (DESIGN section 4), as ::text does.
+    # COPY prints booleans as t/f; exports print true/false, as ::text does
+    # (docs/architecture.md §5).
     columns = [f.column for f in Awkward._meta.concrete_fields]
     sql = "SELECT {} FROM testapp_awkward ORDER BY id".format(
         ", ".join(f"{c}::text AS {c}" if c == "flag" else c for c in columns)

@@ -12,7 +12,7 @@ import uuid
 import asyncpg
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.backends.postgresql.psycopg_any import DateRange, Jsonb, NumericRange
+from django.db.backends.postgresql.psycopg_any import DateRange, Jsonb, NumericRange, is_psycopg3
 
 from cursor_stream.exceptions import CompileError
 from cursor_stream.params import Param, adapt_param
@@ -132,11 +132,14 @@ def test_adapt_param_types_values_as_psycopg_types_their_literals():
     assert adapt_param("x") == Param("x")
     assert adapt_param(1.5) == Param(decimal.Decimal("1.5"), "::numeric")
     assert adapt_param(float("inf")) == Param(float("inf"), "::float8")
-    assert adapt_param((1, 2)) == Param([1, 2], "::int2[]")
+    # psycopg 3 writes '{1,2}'::int2[], psycopg2 ARRAY[1,2] (int4).
+    assert adapt_param((1, 2)) == Param([1, 2], "::int2[]" if is_psycopg3 else "::int4[]")
     assert adapt_param([1, 2**40]) == Param([1, 2**40], "::int8[]")
     assert adapt_param(["a", None]) == Param(["a", None])
-    assert adapt_param([1.5]) == Param([1.5], "::float8[]")
-    assert adapt_param([[1], [None]]) == Param([[1], [None]], "::int2[]")
+    assert adapt_param([1.5]) == Param([1.5], "::float8[]" if is_psycopg3 else "::numeric[]")
+    assert adapt_param([[1], [None]]) == Param(
+        [[1], [None]], "::int2[]" if is_psycopg3 else "::int4[]"
+    )
     assert adapt_param(ipaddress.ip_address("10.0.0.1")) == Param("10.0.0.1", "::inet")
     assert adapt_param(ipaddress.ip_network("10.0.0.0/8")) == Param("10.0.0.0/8", "::cidr")
     assert adapt_param(memoryview(b"ab")) == Param(b"ab", "::bytea")

@@ -646,7 +646,10 @@ def test_a_queryset_compiled_in_async_code_never_touches_the_database(products):
 
     async def run() -> tuple[list[Any], list[Any]]:
         # A fresh connection wrapper in this async context knows no server version yet.
-        connections["default"].__dict__.pop("pg_version", None)
+        wrapper = connections["default"]
+        wrapper.__dict__.pop("pg_version", None)
+        for name in [n for n in vars(wrapper.features) if n.startswith("is_postgresql")]:
+            delattr(wrapper.features, name)  # cached by earlier tests
         sql._server_versions.clear()
         first = [r async for r in cursor_stream.stream(queryset.values_list("obj", flat=True)[:3])]
         page = await cursor_stream.fetch_page(

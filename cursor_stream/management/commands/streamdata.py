@@ -1,6 +1,7 @@
 """``manage.py streamdata``: export a model or an SQL query to a file or stdout, streaming.
 
-``handle()`` validates every argument and compiles the export in sync code (DESIGN section 2);
+``handle()`` validates every argument and compiles the export in sync code
+(docs/architecture.md §2);
 ``ahandle()`` only moves bytes from :meth:`PreparedExport.achunks` to the output. Files are
 written atomically (temporary file beside the target, renamed at the end), so an error or an
 interrupt never leaves a partial file at the target path.
