@@ -135,7 +135,8 @@ def test_adapt_param_types_values_as_psycopg_types_their_literals():
     # psycopg 3 writes '{1,2}'::int2[], psycopg2 ARRAY[1,2] (int4).
     assert adapt_param((1, 2)) == Param([1, 2], "::int2[]" if is_psycopg3 else "::int4[]")
     assert adapt_param([1, 2**40]) == Param([1, 2**40], "::int8[]")
-    assert adapt_param(["a", None]) == Param(["a", None])
+    # psycopg 3 leaves '{a,NULL}' untyped; psycopg2's ARRAY['a', NULL] is text[].
+    assert adapt_param(["a", None]) == Param(["a", None], "" if is_psycopg3 else "::text[]")
     assert adapt_param([1.5]) == Param([1.5], "::float8[]" if is_psycopg3 else "::numeric[]")
     assert adapt_param([[1], [None]]) == Param(
         [[1], [None]], "::int2[]" if is_psycopg3 else "::int4[]"
