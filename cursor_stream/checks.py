@@ -4,8 +4,11 @@
 ``E001``               ``CURSOR_STREAM['DATABASE']`` is missing from DATABASES or not PostgreSQL
 ``E002``               ``CURSOR_STREAM`` is not a dict, or has an unknown key
 ``E003``               a ``CURSOR_STREAM`` value of the wrong type or out of range (one per key)
-``E004``               a PostgreSQL ``DATABASES`` entry cursor_stream cannot connect with
-                       (an unknown ``OPTIONS`` key, a bad ``sslmode``, ``PORT``, ...)
+``E004``               the export alias (``CURSOR_STREAM['DATABASE']``) has a ``DATABASES``
+                       entry cursor_stream cannot connect with (an unknown ``OPTIONS``
+                       key, a bad ``sslmode``, ``PORT``, ...)
+``W004``               the same for another PostgreSQL alias (exports reach it only through
+                       ``using=`` or a router, so the project may not need it)
 ``E005``, ``E006``     an admin's ``export_fields`` names a sensitive field / no field
                        (see :mod:`cursor_stream.admin`)
 ``W001``               ``DISABLE_SERVER_SIDE_CURSORS`` (a pooler in transaction mode)
@@ -66,9 +69,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         errors.extend(_check_alias(raw.get("DATABASE", DEFAULTS["DATABASE"])))
 
     ignored = raw.get("IGNORED_OPTIONS", ()) if "IGNORED_OPTIONS" not in bad else ()
+    export_alias = raw.get("DATABASE", DEFAULTS["DATABASE"]) if "DATABASE" not in bad else None
     for alias in connections.settings:
         if connections[alias].vendor == "postgresql":
-            errors.extend(_check_database(alias, connections[alias].settings_dict, ignored))
+            errors.extend(
+                _check_database(
+                    alias,
+                    connections[alias].settings_dict,
+                    ignored,
+                    error=alias == export_alias,
+                )
+            )
 
     if not problems:
         errors.extend(_check_sensitive_fields(raw))
@@ -118,7 +129,7 @@ def _check_alias(alias: str) -> list[checks.CheckMessage]:
 
 
 def _check_database(
-    alias: str, settings_dict: Mapping[str, Any], ignored: Any
+    alias: str, settings_dict: Mapping[str, Any], ignored: Any, *, error: bool = True
 ) -> list[checks.CheckMessage]:
     """Report what the first export on ``alias`` would refuse, one message per OPTIONS key.
 
@@ -141,13 +152,14 @@ def _check_database(
             params_from_settings_dict(entry, alias=alias, ignored_options=frozenset(ignored))
         except ConfigurationError as exc:
             messages[str(exc)] = None
+    kind, code = (checks.Error, "E004") if error else (checks.Warning, "W004")
     return [
-        checks.Error(
+        kind(
             message,
             hint="cursor_stream opens its own asyncpg connections from this entry; see "
             "'How DATABASES maps to asyncpg' in its README.",
             obj=f"DATABASES[{alias!r}]",
-            id="cursor_stream.E004",
+            id=f"cursor_stream.{code}",
         )
         for message in messages
     ]

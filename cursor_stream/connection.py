@@ -34,6 +34,21 @@ DRIVER_ONLY_PARAMS = frozenset(
     {"client_encoding", "cursor_factory", "context", "prepare_threshold"}
 )
 
+# libpq options that only tune the transport (TCP keepalives and timeouts, SNI, compression): they
+# do not change which server, database, role or data an export reads, and asyncpg has no
+# equivalent, so they are left out rather than refused (production settings often carry them).
+TRANSPORT_ONLY_OPTIONS = frozenset(
+    {
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "sslcompression",
+        "sslsni",
+    }
+)
+
 # The libpq keywords Django builds from NAME, USER, PASSWORD, HOST and PORT.
 _LOGIN_PARAMS = frozenset({"dbname", "user", "password", "host", "port"})
 
@@ -301,7 +316,13 @@ def params_from_settings_dict(
     if connection_params is None:
         connection_params = django_connection_params(settings_dict)
     params = dict(connection_params)
-    known = _LOGIN_PARAMS | SUPPORTED_OPTIONS | DJANGO_ONLY_OPTIONS | DRIVER_ONLY_PARAMS
+    known = (
+        _LOGIN_PARAMS
+        | SUPPORTED_OPTIONS
+        | DJANGO_ONLY_OPTIONS
+        | DRIVER_ONLY_PARAMS
+        | TRANSPORT_ONLY_OPTIONS
+    )
     unknown = sorted(set(params) - known - ignored_options)
     if unknown:
         key = unknown[0]

@@ -77,10 +77,12 @@ class CompiledQuery:
 
 
 # One regex pass over each code segment. A long ``IN (%s, %s, ...)`` list is matched whole (and
-# sent as one array parameter); otherwise ``%%``, ``%s`` and ``%(name)s`` one at a time.
+# sent as one array parameter); otherwise ``%%``, ``%s`` and ``%(name)s`` one at a time. psycopg
+# 3's ``%t``/``%b`` (a value sent in text or binary format) are placeholders like ``%s`` here:
+# asyncpg picks each type's format itself.
 _PLACEHOLDERS = re.compile(
     r"(?P<in>\b(?P<not>NOT\s+)?IN\s*\(\s*%s(?:\s*,\s*%s){" + str(IN_LIST_AS_ARRAY - 1) + r",}\s*\))"
-    r"|(?P<percent>%%)|(?P<positional>%s)|(?P<named>%\((?P<key>[^)]*)\)s)",
+    r"|(?P<percent>%%)|(?P<positional>%[sbt])|(?P<named>%\((?P<key>[^)]*)\)[sbt])",
     re.IGNORECASE,
 )
 

@@ -129,6 +129,7 @@ def test_every_bad_value_is_its_own_e003_with_a_hint() -> None:
 def test_unknown_database_options_are_e004_naming_alias_and_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # keepalives only tunes the transport: left out, not refused.
     options = {"keepalives": 1, "application_name": "app", "sslmode": "bogus", "tcp_user": 5}
     monkeypatch.setitem(connections.settings["default"], "OPTIONS", options)
 
@@ -146,7 +147,6 @@ def test_unknown_database_options_are_e004_naming_alias_and_key(
 
     # One message per problem, in the order of OPTIONS.
     assert check_settings() == [
-        unknown("keepalives"),
         error(
             "DATABASES['default']['OPTIONS']['sslmode'] is 'bogus'; it must be one of disable, "
             "allow, prefer, require, verify-ca, verify-full."
@@ -216,3 +216,25 @@ def test_django_check_framework_reports_e001() -> None:
     with override_settings(CURSOR_STREAM={"DATABASE": "sqlite"}):
         ids = [message.id for message in checks.run_checks()]
     assert "cursor_stream.E001" in ids
+
+
+def test_an_alias_exports_do_not_default_to_gets_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replica with an option asyncpg cannot follow must not stop the project from starting:
+    exports reach it only through using= or a router."""
+    replica = {**connections.settings["default"], "OPTIONS": {"tcp_user": 5}}
+    monkeypatch.setitem(connections.settings, "replica", replica)
+    try:
+        assert check_settings() == [
+            checks.Warning(
+                "DATABASES['replica']['OPTIONS'] key 'tcp_user' is not supported by "
+                "cursor_stream's asyncpg connections. Remove it, or list it in "
+                "CURSOR_STREAM['IGNORED_OPTIONS'] to connect without it.",
+                hint=DATABASE_HINT,
+                obj="DATABASES['replica']",
+                id="cursor_stream.W004",
+            )
+        ]
+    finally:
+        del connections["replica"]

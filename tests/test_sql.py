@@ -168,3 +168,10 @@ def test_json_wrappers_use_their_own_dumps_on_either_driver():
 )
 def test_driver_ranges_become_asyncpg_ranges(value, expected):
     assert adapt_param(value).value == expected
+
+
+def test_psycopg_text_and_binary_placeholders_are_placeholders():
+    sql, params = rewrite_placeholders("SELECT %t, %b, %(x)t, %(x)b", {"x": 1})
+    assert (sql, params) == ("SELECT %t, %b, $1::int4, $1::int4", (1,))
+    sql, params = rewrite_placeholders("SELECT %t, %b, '%t'", ["a", 2])
+    assert (sql, params) == ("SELECT $1, $2::int4, '%t'", ("a", 2))
