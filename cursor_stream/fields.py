@@ -105,7 +105,12 @@ def _walk(model: Any, parts: Sequence[str], path: str, argument: str) -> tuple[A
 
 
 def _field_names(model: Any) -> str:
-    return ", ".join(f.name for f in model._meta.get_fields() if getattr(f, "concrete", False))
+    # Many-to-many fields cannot be exported (and count as concrete from Django 6.0 on).
+    return ", ".join(
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "concrete", False) and not f.many_to_many
+    )
 
 
 def _check_keys(keys: Sequence[str], path: str, argument: str) -> tuple[str, ...]:
