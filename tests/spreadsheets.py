@@ -17,15 +17,21 @@ def unescape(value: Any) -> Any:
 
 
 def read_xlsx(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
-    """Return the rows of each sheet of a workbook, by sheet name."""
+    """Return the rows of each sheet of a workbook, by sheet name.
+
+    A streamed sheet has no ``<dimension>`` (its size is known only at its end), so openpyxl's
+    read-only mode is told to size it, as its documentation says; rows are then padded with
+    None up to the widest one.
+    """
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     try:
-        return {
-            sheet.title: [
+        sheets = {}
+        for sheet in book.worksheets:
+            sheet.calculate_dimension(force=True)
+            sheets[sheet.title] = [
                 tuple(unescape(v) for v in row) for row in sheet.iter_rows(values_only=True)
             ]
-            for sheet in book.worksheets
-        }
+        return sheets
     finally:
         book.close()
