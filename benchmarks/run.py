@@ -4,6 +4,8 @@ Usage (seeds the demo PostgreSQL, or ``DATABASE_URL``, unless ``--no-seed``)::
 
     python benchmarks/run.py --rows 1000000 --repeat 3
     make bench                       # the same, ROWS=... REPEAT=... to change
+    python benchmarks/run.py --no-seed --only xlsx --only "psql \\copy csv" --only cursor \\
+        --xlsx-before /tmp/before    # xlsx against a source tree of an earlier version
 
 Every measurement is a fresh child process; the commands alternate (one of each per round) so
 that cache and machine noise spread evenly. Wall time is end to end, start-up included; the
@@ -65,8 +67,16 @@ def psql_env() -> dict[str, str]:
     return env
 
 
-def commands(out: Path) -> dict[str, list[str]]:
+def commands(out: Path, before: Path | None = None) -> dict[str, list[str]]:
     streamdata = [*MANAGE, "streamdata", "catalog.Product", "--no-progress", "--force", "-v", "0"]
+    before_xlsx = {}
+    if before is not None:
+        # The same command with an earlier version of the package first on the path.
+        before_xlsx = {
+            f"streamdata xlsx, {before.name}": [
+                "env", f"PYTHONPATH={before}", *streamdata, "-o", str(out / "before.xlsx"),
+            ],
+        }  # fmt: skip
     return {
         "psql \\copy csv": [
             "psql", "-X", "-q", "-c", f"\\copy ({SELECT}) TO '{out}/psql.csv' CSV HEADER",
@@ -80,6 +90,8 @@ def commands(out: Path) -> dict[str, list[str]]:
             f"\\copy (SELECT row_to_json(r) FROM ({SELECT}) r) TO '{out}/psql.jsonl'",
         ],
         "streamdata jsonl (auto = copy)": [*streamdata, "-o", str(out / "auto.jsonl")],
+        "streamdata xlsx": [*streamdata, "-o", str(out / "streamed.xlsx")],
+        **before_xlsx,
         "Django values_list().iterator() + csv.writer": [
             *MANAGE, "shell", "-c", RECIPE.replace("BENCH_OUT", str(out / "django.csv")),
         ],
@@ -107,6 +119,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--skip", action="append", default=[], help="skip commands containing")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only commands containing (repeatable)"
+    )
+    parser.add_argument(
+        "--xlsx-before",
+        type=Path,
+        help="a source tree of an earlier version: adds its xlsx export (named after the folder)",
+    )
     args = parser.parse_args()
     env = psql_env()
     if not args.no_seed:
@@ -116,14 +136,19 @@ def main() -> None:
     try:
         todo = {
             name: argv
-            for name, argv in commands(out).items()
+            for name, argv in commands(out, args.xlsx_before).items()
             if not any(skip.lower() in name.lower() for skip in args.skip)
+            and (not args.only or any(only.lower() in name.lower() for only in args.only))
         }
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in todo}
         for round_ in range(args.repeat):
             for name, argv in todo.items():
                 results[name].append(measure(argv, env))
-                print(f"round {round_ + 1}: {name}: {results[name][-1][0]:.2f} s", file=sys.stderr)
+                load = os.getloadavg()[0]
+                print(
+                    f"round {round_ + 1}: {name}: {results[name][-1][0]:.2f} s (load {load:.2f})",
+                    file=sys.stderr,
+                )
         sizes = {p.name: p.stat().st_size for p in out.iterdir()}
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -141,24 +166,26 @@ def report(
     idle_rss = med(empty_name, 1) if empty_name in results else 0.0
     psql = {"csv": "psql \\copy csv", "json": "psql \\copy json rows"}
     csv_mb = sizes.get("psql.csv", 0) / 1e6
+    xlsx_mb = sizes.get("streamed.xlsx", 0) / 1e6
     print(
-        f"\n{args.rows:,} products, median of {args.repeat}; CSV {csv_mb:.0f} MB; "
-        f"start-up (empty export) {startup:.2f} s, {idle_rss:.0f} MB\n"
+        f"\n{args.rows:,} products, median of {args.repeat}; CSV {csv_mb:.0f} MB, xlsx "
+        f"{xlsx_mb:.0f} MB; start-up (empty export) {startup:.2f} s, {idle_rss:.0f} MB\n"
     )
     print(
-        "| command | wall s | export s | vs psql (wall) | vs psql (export) | peak RSS MB "
-        "| +empty MB |"
+        "| command | wall s | export s | rows/s (export) | vs psql (wall) | vs psql (export) "
+        "| peak RSS MB | +empty MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in results:
         wall, rss = med(name, 0), med(name, 1)
         reference = psql["json"] if "json" in name else psql["csv"]
         is_ours = "streamdata" in name or "Django" in name
         export = wall - startup if is_ours and name != empty_name else wall
         base = med(reference, 0) if reference in results else float("nan")
+        rate = f"{args.rows / export:,.0f}" if name != empty_name and export > 0 else ""
         print(
-            f"| {name} | {wall:.2f} | {export:.2f} | {wall / base:.2f}x | {export / base:.2f}x "
-            f"| {rss:.0f} | {rss - idle_rss:+.0f} |"
+            f"| {name} | {wall:.2f} | {export:.2f} | {rate} | {wall / base:.2f}x "
+            f"| {export / base:.2f}x | {rss:.0f} | {rss - idle_rss:+.0f} |"
         )
 
 

@@ -99,26 +99,28 @@ class ZipStream:
     ``add()`` a whole entry, or ``open()`` one and ``write()`` its data in pieces, then
     ``close_entry()``; ``finish()`` writes the central directory. Each call returns the bytes to
     append (compressed data comes out as zlib produces it, so some calls return nothing).
+    ``level`` is zlib's compression level, ``modified`` the entries' time (default: now),
+    ``offset`` the bytes that precede the archive in its file.
     """
 
-    def __init__(self, *, level: int = 1, modified: float | None = None) -> None:
+    def __init__(self, *, level: int = 1, modified: float | None = None, offset: int = 0) -> None:
         self.level = level
         self._time, self._date = _dos_time(time.time() if modified is None else modified)
         self._entries: list[_Entry] = []
-        self._offset = 0
+        # Where the archive starts in its file: zip offsets count from the start of the file.
+        self._offset = offset
         self._state = _State.IDLE
         self._current: _Entry | None = None
         self._deflate: zlib._Compress | None = None
 
-    @property
-    def offset(self) -> int:
-        """Return how many bytes of the archive were returned so far."""
-        return self._offset
+    def _compressor(self) -> zlib._Compress:
+        # Raw deflate (no zlib header); memLevel 9 is zlib's fastest.
+        return zlib.compressobj(self.level, zlib.DEFLATED, -zlib.MAX_WBITS, 9)
 
     @property
-    def entry_size(self) -> int:
-        """Return the uncompressed bytes written to the open entry so far."""
-        return self._current.size if self._current is not None else 0
+    def offset(self) -> int:
+        """Return the position in the file of the next byte (the start ``offset`` + bytes out)."""
+        return self._offset
 
     def _check(self, state: _State, doing: str) -> None:
         if self._state is not state:
@@ -139,7 +141,7 @@ class ZipStream:
     def add(self, name: str, data: bytes) -> bytes:
         """Return a whole entry holding ``data`` (a small part: its sizes go in its header)."""
         self._check(_State.IDLE, f"add {name!r}")
-        deflate = zlib.compressobj(self.level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        deflate = self._compressor()
         compressed = deflate.compress(data) + deflate.flush()
         if len(data) >= ZIP32_LIMIT or len(compressed) >= ZIP32_LIMIT:
             raise ZipLimitError(f"Entry {name!r} is too large for add(); stream it with open().")
@@ -155,7 +157,7 @@ class ZipStream:
         """
         self._check(_State.IDLE, f"open {name!r}")
         self._current = self._new_entry(name, zip64=zip64, streamed=True)
-        self._deflate = zlib.compressobj(self.level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._deflate = self._compressor()
         self._state = _State.STREAMING
         return self._emit(self._local_header(self._current))
 

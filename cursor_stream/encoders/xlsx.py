@@ -48,6 +48,8 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 from typing import Any
 
 from ..exceptions import InvalidArgument
@@ -88,6 +90,9 @@ SHEET_ENTRY_LIMIT = ZIP32_LIMIT - 1024 * 1024
 #: A new sheet is opened as a ZIP64 entry when its rows, as large as those starting it, could
 #: reach half of 4 GiB.
 ZIP64_MARGIN = 2
+#: Rows of XML deflated at a time. zlib releases the GIL, so a thread of its own deflates one
+#: piece while the next is built: compression costs as much as building the XML.
+PIECE_ROWS = 500
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -183,6 +188,8 @@ class XlsxFormat(Format):
         self._types: tuple[str, ...] = ("text",) * len(self.columns)
         self._state = _State.NEW
         self._zip = ZipStream(level=COMPRESS_LEVEL)
+        # Every ZipStream call runs in this thread, in order (see PIECE_ROWS).
+        self._deflating = ThreadPoolExecutor(1, thread_name_prefix="cursor_stream-deflate")
         self._letters = [column_letter(i) for i in range(len(self.columns))]
         self._encoders: list[ColumnEncoder] = []
         # Characters each column needs: the header's, then the first rows' values.
@@ -192,6 +199,7 @@ class XlsxFormat(Format):
         self._sheet_open = False
         self._sheet_zip64 = False
         self._sheet_row = 0  # rows written on the current sheet, header included
+        self._sheet_bytes = 0  # XML of the current sheet so far
         self._rows = 0  # data rows written
         self._received = 0  # data rows received (some may be held)
 
@@ -230,8 +238,9 @@ class XlsxFormat(Format):
             self._measure(rows)
             yield self._write(self._columns(rows, checked=True), len(rows))
         if not self._sheet_open:  # no row at all: one sheet, with its header
-            yield self._open_sheet(1.0)
-        yield self._close_sheet()
+            yield self._open_sheet(1.0).result()
+        yield self._close_sheet().result()
+        self._deflating.shutdown()
         yield self._zip.add("xl/workbook.xml", self._workbook_xml().encode())
         yield self._zip.add("xl/_rels/workbook.xml.rels", self._workbook_rels().encode())
         yield self._zip.add("[Content_Types].xml", self._content_types().encode())
@@ -242,9 +251,11 @@ class XlsxFormat(Format):
         return b"".join(self.end_chunks())
 
     def close(self) -> None:
-        # Nothing on disk, nothing open: what an interrupted export leaves is garbage collected.
+        # Nothing on disk. An interrupted export may have a piece still deflating: the thread
+        # ends after it, without waiting for it here.
         self._state = _State.CLOSED
         self._held = None
+        self._deflating.shutdown(wait=False, cancel_futures=True)
 
     def _check(self, state: _State, doing: str) -> None:
         if self._state is not state:
@@ -309,9 +320,12 @@ class XlsxFormat(Format):
     def _columns(self, rows: Rows, *, checked: bool = False) -> list[tuple[Any, ...]]:
         """Return ``rows`` column by column, checked unless ``checked`` (they were, on arrival)."""
         width = len(self.columns)
-        if not checked and any(len(row) != width for row in rows):
+        if not rows:
+            return []
+        if len(rows[0]) != width:
             raise ValueError(f"Every row must have {width} values.")
-        columns = list(zip(*rows, strict=True)) if width and rows else []
+        # strict: every row as wide as the first.
+        columns = list(zip(*rows, strict=True)) if width else []
         if not checked:
             self._check_lengths(columns)
             self._received += len(rows)
@@ -321,38 +335,41 @@ class XlsxFormat(Format):
         """Return the archive bytes of ``count`` rows, on as many sheets as they need."""
         if not count:
             return b""
-        out: list[bytes] = []
+        pending: list[Future[bytes]] = []
         start = 0
         while start < count:
             if self._sheet_open and self._sheet_row >= MAX_SHEET_ROWS:
-                out.append(self._close_sheet())
-            take = min(count - start, MAX_SHEET_ROWS - max(self._sheet_row, self.header))
+                pending.append(self._close_sheet())
+            room = MAX_SHEET_ROWS - max(self._sheet_row, self.header)
+            take = min(count - start, room, PIECE_ROWS)
             part = [column[start : start + take] for column in columns]
             if not self._sheet_open:
-                out.append(self._open_sheet(self._row_size(part, take)))
+                pending.append(self._open_sheet(self._row_size(part, take)))
             data = self._rows_xml(part, take)
-            if not self._sheet_zip64 and self._zip.entry_size + len(data) >= SHEET_ENTRY_LIMIT:
+            if not self._sheet_zip64 and self._sheet_bytes + len(data) >= SHEET_ENTRY_LIMIT:
                 # Rows much larger than those that opened the sheet: go on with a ZIP64 sheet.
-                out.append(self._close_sheet())
-                out.append(self._open_sheet(float("inf")))
+                pending.append(self._close_sheet())
+                pending.append(self._open_sheet(float("inf")))
                 data = self._rows_xml(part, take)
-            out.append(self._zip.write(data))
+            # Deflated in the other thread while the next piece is built.
+            pending.append(self._deflating.submit(self._zip.write, data))
+            self._sheet_bytes += len(data)
             self._sheet_row += take
             self._rows += take
             start += take
-        out.append(self._zip.flush())  # every row written leaves now, however few
-        return b"".join(out)
+        # A sync flush: every row written leaves now, however few.
+        pending.append(self._deflating.submit(self._zip.flush))
+        return b"".join([piece.result() for piece in pending])
 
     def _row_size(self, columns: Sequence[Sequence[Any]], count: int) -> float:
         """Return about how many bytes of XML a row of ``columns`` takes."""
         text = sum(sum(map(len, filter(None, column))) for column in columns)
         return (text + 40 * len(columns) + 20) / max(count, 1)
 
-    def _open_sheet(self, row_size: float) -> bytes:
+    def _open_sheet(self, row_size: float) -> Future[bytes]:
         """Start the next sheet entry (ZIP64 if rows of ``row_size`` bytes could fill 4 GiB)."""
         number = len(self._sheets) + 1
         zip64 = row_size * MAX_SHEET_ROWS * ZIP64_MARGIN >= ZIP32_LIMIT
-        head = self._zip.open(f"xl/worksheets/sheet{number}.xml", zip64=zip64)
         self._sheet_open, self._sheet_zip64, self._sheet_row = True, zip64, 0
         xml = self._sheet_head(number)
         if self.header:
@@ -363,7 +380,14 @@ class XlsxFormat(Format):
             cells = "".join(header)
             xml += f'<row r="1">{cells}</row>'
             self._sheet_row = 1
-        return head + self._zip.write(xml.encode())
+        data = xml.encode()
+        self._sheet_bytes = len(data)
+        name = f"xl/worksheets/sheet{number}.xml"
+
+        def start() -> bytes:
+            return self._zip.open(name, zip64=zip64) + self._zip.write(data)
+
+        return self._deflating.submit(start)
 
     def _sheet_head(self, number: int) -> str:
         selected = ' tabSelected="1"' if number == 1 else ""
@@ -387,7 +411,7 @@ class XlsxFormat(Format):
             + "<sheetData>"
         )
 
-    def _close_sheet(self) -> bytes:
+    def _close_sheet(self) -> Future[bytes]:
         """End the current sheet: the autofilter over its rows, then the entry."""
         xml = "</sheetData>"
         if self.header and self.columns:
@@ -399,7 +423,12 @@ class XlsxFormat(Format):
         number = len(self._sheets) + 1
         self._sheets.append((sheet_name(self.title, number), self._sheet_row))
         self._sheet_open = False
-        return self._zip.write(xml.encode()) + self._zip.close_entry()
+        data = xml.encode()
+
+        def end() -> bytes:
+            return self._zip.write(data) + self._zip.close_entry()
+
+        return self._deflating.submit(end)
 
     def _column_widths(self) -> list[int]:
         return [min(max(w + 2, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH) for w in self._widths]
@@ -418,11 +447,11 @@ class XlsxFormat(Format):
 
     def _check_lengths(self, columns: Sequence[Sequence[Any]]) -> None:
         """Raise InvalidArgument for a value longer than an Excel cell holds."""
+        # A code point is one or two UTF-16 code units: only long values need counting.
+        present = filter(None, chain.from_iterable(columns))
+        if max(map(len, present), default=0) * 2 <= MAX_CELL_CHARS:
+            return
         for col, values in enumerate(columns):
-            texts = list(filter(None, values))
-            # A code point is one or two UTF-16 code units: only long values need counting.
-            if not texts or max(map(len, texts)) * 2 <= MAX_CELL_CHARS:
-                continue
             for index, value in enumerate(values):
                 units = len(value.encode("utf-16-le")) // 2 if value else 0
                 if units > MAX_CELL_CHARS:
