@@ -101,8 +101,12 @@ def commands(out: Path, before: Path | None = None) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run ``argv``; return (wall seconds, peak RSS in MB) of that child alone."""
+def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run ``argv``; return (wall seconds, peak RSS in MB, CPU seconds) of that child alone.
+
+    CPU time (user + system, all threads) depends less than wall time on what else the machine
+    runs; the database server's own CPU is not in it.
+    """
     started = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT / "example_project")
     _, status, usage = os.wait4(proc.pid, 0)
@@ -110,7 +114,7 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)[:200]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -140,7 +144,7 @@ def main() -> None:
             if not any(skip.lower() in name.lower() for skip in args.skip)
             and (not args.only or any(only.lower() in name.lower() for only in args.only))
         }
-        results: dict[str, list[tuple[float, float]]] = {name: [] for name in todo}
+        results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in todo}
         for round_ in range(args.repeat):
             for name, argv in todo.items():
                 results[name].append(measure(argv, env))
@@ -156,7 +160,9 @@ def main() -> None:
 
 
 def report(
-    args: argparse.Namespace, results: dict[str, list[tuple[float, float]]], sizes: dict[str, int]
+    args: argparse.Namespace,
+    results: dict[str, list[tuple[float, float, float]]],
+    sizes: dict[str, int],
 ) -> None:
     def med(name: str, index: int) -> float:
         return statistics.median(r[index] for r in results[name])
@@ -173,11 +179,11 @@ def report(
     )
     print(
         "| command | wall s | export s | rows/s (export) | vs psql (wall) | vs psql (export) "
-        "| peak RSS MB | +empty MB |"
+        "| CPU s | peak RSS MB | +empty MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in results:
-        wall, rss = med(name, 0), med(name, 1)
+        wall, rss, cpu = med(name, 0), med(name, 1), med(name, 2)
         reference = psql["json"] if "json" in name else psql["csv"]
         is_ours = "streamdata" in name or "Django" in name
         export = wall - startup if is_ours and name != empty_name else wall
@@ -185,7 +191,7 @@ def report(
         rate = f"{args.rows / export:,.0f}" if name != empty_name and export > 0 else ""
         print(
             f"| {name} | {wall:.2f} | {export:.2f} | {rate} | {wall / base:.2f}x "
-            f"| {export / base:.2f}x | {rss:.0f} | {rss - idle_rss:+.0f} |"
+            f"| {export / base:.2f}x | {cpu:.2f} | {rss:.0f} | {rss - idle_rss:+.0f} |"
         )
 
 

@@ -25,7 +25,10 @@ Conventions, Annex B) puts on packages:
   central directory record (with its locator) is written only when the directory's offset,
   size or entry count needs it, declaring version 4.5 (Excel rejects 4.6 there: zip-rs issue
   388).
-* Entries are deflated (raw deflate, zlib's ``wbits=-15``); names are ASCII.
+* Entries are deflated (raw deflate, zlib's ``wbits=-15``); names are ASCII. With the
+  ``zlib-ng`` package installed (the ``xlsx`` extra) its drop-in zlib module deflates and
+  computes CRCs instead of the standard library's: the same format, in about half the time
+  (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -35,8 +38,29 @@ import struct
 import time
 import zlib
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
-__all__ = ["ZIP32_LIMIT", "ZipLimitError", "ZipStream"]
+_zlib_ng: ModuleType | None
+try:
+    from zlib_ng import zlib_ng as _zlib_ng
+except ImportError:  # the optional accelerator is not installed
+    _zlib_ng = None
+
+__all__ = ["DEFAULT_CODEC", "ZIP32_LIMIT", "ZipLimitError", "ZipStream", "fastest_level"]
+
+#: The zlib module deflating entries: zlib-ng's when installed, else the standard library's.
+DEFAULT_CODEC: ModuleType = _zlib_ng if _zlib_ng is not None else zlib
+
+
+def fastest_level(codec: ModuleType) -> int:
+    """Return the fastest level of ``codec`` that compresses about as well as zlib's level 1.
+
+    zlib-ng's level 1 is its "quick" strategy, whose output is a quarter larger; its level 2
+    is still faster than zlib's level 1 and compresses a little better.
+    """
+    return 2 if codec is _zlib_ng else 1
+
 
 #: The largest size or offset a plain (non-ZIP64) field holds; 0xFFFFFFFF itself means "see
 #: the ZIP64 extra field".
@@ -99,23 +123,33 @@ class ZipStream:
     ``add()`` a whole entry, or ``open()`` one and ``write()`` its data in pieces, then
     ``close_entry()``; ``finish()`` writes the central directory. Each call returns the bytes to
     append (compressed data comes out as zlib produces it, so some calls return nothing).
-    ``level`` is zlib's compression level, ``modified`` the entries' time (default: now),
+    ``codec`` is the zlib module to deflate with (:data:`DEFAULT_CODEC`), ``level`` its
+    compression level (:func:`fastest_level`), ``modified`` the entries' time (default: now),
     ``offset`` the bytes that precede the archive in its file.
     """
 
-    def __init__(self, *, level: int = 1, modified: float | None = None, offset: int = 0) -> None:
-        self.level = level
+    def __init__(
+        self,
+        *,
+        codec: ModuleType | None = None,
+        level: int | None = None,
+        modified: float | None = None,
+        offset: int = 0,
+    ) -> None:
+        self.codec = DEFAULT_CODEC if codec is None else codec
+        self.level = fastest_level(self.codec) if level is None else level
         self._time, self._date = _dos_time(time.time() if modified is None else modified)
         self._entries: list[_Entry] = []
         # Where the archive starts in its file: zip offsets count from the start of the file.
         self._offset = offset
         self._state = _State.IDLE
         self._current: _Entry | None = None
-        self._deflate: zlib._Compress | None = None
+        self._deflate: Any = None  # the codec's compress object of the open entry
 
-    def _compressor(self) -> zlib._Compress:
+    def _compressor(self) -> Any:
         # Raw deflate (no zlib header); memLevel 9 is zlib's fastest.
-        return zlib.compressobj(self.level, zlib.DEFLATED, -zlib.MAX_WBITS, 9)
+        codec = self.codec
+        return codec.compressobj(self.level, codec.DEFLATED, -codec.MAX_WBITS, 9)
 
     @property
     def offset(self) -> int:
@@ -146,7 +180,7 @@ class ZipStream:
         if len(data) >= ZIP32_LIMIT or len(compressed) >= ZIP32_LIMIT:
             raise ZipLimitError(f"Entry {name!r} is too large for add(); stream it with open().")
         entry = self._new_entry(name, zip64=False, streamed=False)
-        entry.crc, entry.compressed, entry.size = zlib.crc32(data), len(compressed), len(data)
+        entry.crc, entry.compressed, entry.size = self.codec.crc32(data), len(compressed), len(data)
         return self._emit(self._local_header(entry) + compressed)
 
     def open(self, name: str, *, zip64: bool = False) -> bytes:
@@ -171,14 +205,14 @@ class ZipStream:
                 f"Entry {entry.name.decode()!r} would exceed 4 GiB; open it with zip64=True."
             )
         entry.size += len(data)
-        entry.crc = zlib.crc32(data, entry.crc)
+        entry.crc = self.codec.crc32(data, entry.crc)
         return self._compressed(deflate.compress(data))
 
     def flush(self) -> bytes:
         """Return every compressed byte of the data written so far (a sync flush)."""
         self._check(_State.STREAMING, "flush")
         assert self._deflate is not None
-        return self._compressed(self._deflate.flush(zlib.Z_SYNC_FLUSH))
+        return self._compressed(self._deflate.flush(self.codec.Z_SYNC_FLUSH))
 
     def _compressed(self, data: bytes) -> bytes:
         assert self._current is not None

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zlib_ng import zlib_ng
 
 from catalog.models import Product
 from cursor_stream import zipstream
@@ -116,8 +117,16 @@ def sheet_so_far(data: bytes, number: int = 1) -> str:
 # --- the zip writer -------------------------------------------------------------------------
 
 
-def test_zip_stream_writes_an_archive_zipfile_and_unzip_read(tmp_path: Path) -> None:
+@pytest.fixture(params=[zlib, zlib_ng], ids=["zlib", "zlib-ng"])
+def codec(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Deflate with the standard library's zlib, then with zlib-ng's (the xlsx extra)."""
+    monkeypatch.setattr(zipstream, "DEFAULT_CODEC", request.param)
+    return request.param
+
+
+def test_zip_stream_writes_an_archive_zipfile_and_unzip_read(tmp_path: Path, codec) -> None:
     stream = ZipStream()
+    assert stream.codec is codec and stream.level == (1 if codec is zlib else 2)
     parts = [stream.add("small.txt", b"hello " * 100), stream.open("streamed.xml")]
     content = b"".join(b"<row>%d</row>" % i for i in range(100_000))
     parts += [stream.write(content[i : i + 70_000]) for i in range(0, len(content), 70_000)]
@@ -141,7 +150,7 @@ def test_zip_stream_writes_an_archive_zipfile_and_unzip_read(tmp_path: Path) -> 
     assert b"PK\x06\x06" not in data  # no ZIP64 end record for a small archive
 
 
-def test_zip64_entries_declare_version_45_in_both_headers_and_8_byte_sizes(tmp_path) -> None:
+def test_zip64_entries_declare_version_45_in_both_headers_and_8_byte_sizes(tmp_path, codec) -> None:
     stream = ZipStream()
     data = stream.open("big.xml", zip64=True) + stream.write(b"x" * 1000) + stream.close_entry()
     data += stream.finish()
@@ -227,7 +236,7 @@ def test_first_bytes_come_before_any_row_and_rows_leave_with_their_batch() -> No
     assert read_xlsx(data)["Numbers"][300] == (300, "row 300")
 
 
-def test_text_cells_keep_every_character_as_escapes_excel_reads(tmp_path) -> None:
+def test_text_cells_keep_every_character_as_escapes_excel_reads(tmp_path, codec) -> None:
     encoder = XlsxFormat(["t"], header=False)
     data = xlsx_bytes(encoder, [(t,) for t in TEXTS])
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -283,7 +292,7 @@ def test_cell_length_is_counted_in_utf16_code_units_as_excel_does() -> None:
 
 
 def test_wide_rows_open_zip64_sheets_and_a_sheet_nearing_4_gib_goes_on_to_the_next(
-    monkeypatch, tmp_path
+    monkeypatch, tmp_path, codec
 ) -> None:
     encoder = XlsxFormat(["text"], title="Wide")
     wide = xlsx_bytes(encoder, [("x" * 3000,)] * 10)

@@ -81,9 +81,6 @@ FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 WIDTH_SAMPLE_ROWS = 200
 MIN_COLUMN_WIDTH = 8
 MAX_COLUMN_WIDTH = 60
-#: zlib level: 1 deflates several times faster than the default 6, for a somewhat larger file
-#: (see benchmarks/README.md).
-COMPRESS_LEVEL = 1
 #: A sheet entry not opened as ZIP64 ends (the rows continue on a new sheet) before its XML
 #: reaches this size, keeping room for the end of the sheet.
 SHEET_ENTRY_LIMIT = ZIP32_LIMIT - 1024 * 1024
@@ -187,7 +184,9 @@ class XlsxFormat(Format):
         super().__init__(columns, **options)
         self._types: tuple[str, ...] = ("text",) * len(self.columns)
         self._state = _State.NEW
-        self._zip = ZipStream(level=COMPRESS_LEVEL)
+        # The fastest deflate level: a file somewhat larger than zlib's default level, several
+        # times faster (see benchmarks/README.md).
+        self._zip = ZipStream()
         # Every ZipStream call runs in this thread, in order (see PIECE_ROWS).
         self._deflating = ThreadPoolExecutor(1, thread_name_prefix="cursor_stream-deflate")
         self._letters = [column_letter(i) for i in range(len(self.columns))]
