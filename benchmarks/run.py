@@ -5,7 +5,7 @@ Usage (seeds the demo PostgreSQL, or ``DATABASE_URL``, unless ``--no-seed``)::
     python benchmarks/run.py --rows 1000000 --repeat 3
     make bench                       # the same, ROWS=... REPEAT=... to change
     python benchmarks/run.py --no-seed --only xlsx --only "psql \\copy csv" --only cursor \\
-        --xlsx-before /tmp/before    # xlsx against a source tree of an earlier version
+        --xlsx-pythonpath /tmp/before    # xlsx also with an earlier version's source tree
 
 Every measurement is a fresh child process; the commands alternate (one of each per round) so
 that cache and machine noise spread evenly. Wall time is end to end, start-up included; the
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,16 +68,16 @@ def psql_env() -> dict[str, str]:
     return env
 
 
-def commands(out: Path, before: Path | None = None) -> dict[str, list[str]]:
+def commands(out: Path, pythonpaths: Sequence[Path] = ()) -> dict[str, list[str]]:
     streamdata = [*MANAGE, "streamdata", "catalog.Product", "--no-progress", "--force", "-v", "0"]
-    before_xlsx = {}
-    if before is not None:
-        # The same command with an earlier version of the package first on the path.
-        before_xlsx = {
-            f"streamdata xlsx, {before.name}": [
-                "env", f"PYTHONPATH={before}", *streamdata, "-o", str(out / "before.xlsx"),
-            ],
-        }  # fmt: skip
+    # The xlsx command again with a directory first on the path: the source tree of an earlier
+    # version of the package, or one shadowing an optional package.
+    other_xlsx = {
+        f"streamdata xlsx, {path.name}": [
+            "env", f"PYTHONPATH={path}", *streamdata, "-o", str(out / f"{path.name}.xlsx"),
+        ]
+        for path in pythonpaths
+    }  # fmt: skip
     return {
         "psql \\copy csv": [
             "psql", "-X", "-q", "-c", f"\\copy ({SELECT}) TO '{out}/psql.csv' CSV HEADER",
@@ -91,7 +92,7 @@ def commands(out: Path, before: Path | None = None) -> dict[str, list[str]]:
         ],
         "streamdata jsonl (auto = copy)": [*streamdata, "-o", str(out / "auto.jsonl")],
         "streamdata xlsx": [*streamdata, "-o", str(out / "streamed.xlsx")],
-        **before_xlsx,
+        **other_xlsx,
         "Django values_list().iterator() + csv.writer": [
             *MANAGE, "shell", "-c", RECIPE.replace("BENCH_OUT", str(out / "django.csv")),
         ],
@@ -127,9 +128,11 @@ def main() -> None:
         "--only", action="append", default=[], help="run only commands containing (repeatable)"
     )
     parser.add_argument(
-        "--xlsx-before",
+        "--xlsx-pythonpath",
         type=Path,
-        help="a source tree of an earlier version: adds its xlsx export (named after the folder)",
+        action="append",
+        default=[],
+        help="adds the xlsx export with this directory first on PYTHONPATH (repeatable)",
     )
     args = parser.parse_args()
     env = psql_env()
@@ -140,7 +143,7 @@ def main() -> None:
     try:
         todo = {
             name: argv
-            for name, argv in commands(out, args.xlsx_before).items()
+            for name, argv in commands(out, args.xlsx_pythonpath).items()
             if not any(skip.lower() in name.lower() for skip in args.skip)
             and (not args.only or any(only.lower() in name.lower() for only in args.only))
         }
