@@ -236,6 +236,15 @@ def test_first_bytes_come_before_any_row_and_rows_leave_with_their_batch() -> No
     assert read_xlsx(data)["Numbers"][300] == (300, "row 300")
 
 
+def test_a_workbook_without_rows_has_its_header_and_filter(tmp_path) -> None:
+    data = xlsx_bytes(XlsxFormat(["a", "b"], title="Empty"))
+    check_zip(data, tmp_path)
+    assert read_xlsx(data) == {"Empty": [("a", "b")]}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert '<autoFilter ref="A1:B1"/>' in archive.read("xl/worksheets/sheet1.xml").decode()
+    assert read_xlsx(xlsx_bytes(XlsxFormat(["a"], header=False))) == {"Sheet1": []}
+
+
 def test_text_cells_keep_every_character_as_escapes_excel_reads(tmp_path, codec) -> None:
     encoder = XlsxFormat(["t"], header=False)
     data = xlsx_bytes(encoder, [(t,) for t in TEXTS])
@@ -378,6 +387,9 @@ def libreoffice_csv(tmp_path: Path, *workbooks: tuple[str, bytes]) -> dict[str, 
 def test_libreoffice_reads_the_sheets_as_the_csv_export_has_the_rows(
     products, tmp_path, monkeypatch
 ) -> None:
+    # A ZIP64 entry (version 4.5 in both headers, 8-byte sizes in its data descriptor) too.
+    wide = xlsx_bytes(XlsxFormat(["text"], title="Wide"), [("x" * 3000,)] * 10)
+    assert local_headers(wide)["xl/worksheets/sheet1.xml"] == (45, 8, 0)
     monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 400)  # three sheets
     queryset = Product.objects.order_by("pk")
     data = run_export(prepare_export(queryset, options=ExportOptions(format="xlsx")))
@@ -389,7 +401,10 @@ def test_libreoffice_reads_the_sheets_as_the_csv_export_has_the_rows(
         [TEXTS],
         options=ExportOptions(format="xlsx"),
     )
-    sheets = libreoffice_csv(tmp_path, ("products", data), ("texts", run_export(texts)))
+    sheets = libreoffice_csv(
+        tmp_path, ("products", data), ("texts", run_export(texts)), ("wide", wide)
+    )
+    assert sheets["wide-Wide"] == [["text"]] + [["x" * 3000]] * 10
 
     names = ["products-Products", "products-Products (2)", "products-Products (3)"]
     assert sorted(name for name in sheets if name.startswith("products")) == sorted(names)
