@@ -382,7 +382,7 @@ def test_xlsx_needs_the_cursor_engine_and_auto_picks_it(products):
     assert stats.rows == 1000 and stats.bytes > 0
 
 
-def test_xlsx_bytes_come_only_at_the_end_and_temporary_files_go(products, tmp_path, monkeypatch):
+def test_xlsx_bytes_leave_as_rows_arrive_and_nothing_goes_to_disk(products, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     export = prepare_export(Product, options=ExportOptions(format="xlsx", prefetch=100, limit=500))
 
@@ -394,10 +394,13 @@ def test_xlsx_bytes_come_only_at_the_end_and_temporary_files_go(products, tmp_pa
             async for chunk in chunks:
                 sizes.append(stats.rows)
                 parts.append(chunk)
+                assert list(tmp_path.iterdir()) == []
         return sizes, [p.name for p in tmp_path.iterdir()], b"".join(parts)
 
     rows_seen, left, data = asyncio.run(run())
-    assert set(rows_seen) == {500}  # every chunk after the last row
+    # The first bytes before any row; then a chunk per batch once the first 200 rows (which
+    # size the columns) are in; the end of the workbook after the last row.
+    assert rows_seen[0] == 0 and {200, 300, 400} <= set(rows_seen) and rows_seen[-1] == 500
     assert left == []
     assert len(read_xlsx(data)["Products"]) == 501
 
@@ -407,20 +410,20 @@ def test_xlsx_bytes_come_only_at_the_end_and_temporary_files_go(products, tmp_pa
         options=ExportOptions(format="xlsx", prefetch=50),
     )
 
-    async def interrupted() -> list[str]:
+    async def interrupted() -> bytes:
         chunks = slow.achunks()
+        first = await asyncio.wait_for(anext(chunks), 5)  # before any row
         task = asyncio.ensure_future(anext(chunks))
-        await asyncio.sleep(0.5)  # two batches written, the third fetch sleeping
-        during = [p.name for p in tmp_path.iterdir()]
+        await asyncio.sleep(0.5)  # two batches held, the third fetch sleeping
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await chunks.aclose()
-        return during
+        return first
 
-    assert asyncio.run(interrupted())  # the workbook's temporary files existed
+    assert asyncio.run(interrupted()).startswith(b"PK\x03\x04")
     deadline = time.monotonic() + 5
-    while (list(tmp_path.iterdir()) or sleeping_backends()) and time.monotonic() < deadline:
+    while sleeping_backends() and time.monotonic() < deadline:
         time.sleep(0.05)  # the worker thread closes after the encode it was running
     assert sleeping_backends() == 0
     assert list(tmp_path.iterdir()) == []

@@ -26,8 +26,8 @@ class Format:
     extension: ClassVar[str] = ""
     #: True for formats that must not be written to a terminal (xlsx).
     binary: ClassVar[bool] = False
-    #: True when encoding takes long enough to stall an event loop (xlsx, a pure-Python
-    #: writer): the export then runs :meth:`encode`, :meth:`end_chunks` and :meth:`close` in a
+    #: True when encoding takes long enough to stall an event loop (xlsx, whose XML is built in
+    #: Python): the export then runs :meth:`encode`, :meth:`end_chunks` and :meth:`close` in a
     #: worker thread of its own, one call at a time.
     blocking: ClassVar[bool] = False
     #: "text": every column is cast to text; "json": one JSON object (text) per row.
