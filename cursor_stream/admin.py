@@ -4,13 +4,20 @@
 
     @admin.register(Product)
     class ProductAdmin(StreamExportMixin, admin.ModelAdmin):
-        export_fields = ["product_id", "product_name", "category__name", "price"]
+        export_fields = [
+            "product_id",
+            "product_name",
+            "category__name",  # headed "Category name"
+            ("price", "Price (EUR)"),
+            ("price_with_vat", F("price") * Decimal("1.2"), "Price incl. VAT"),
+        ]
 
 Everything is decided in sync code, in the admin view: permission, the changelist's queryset
-(search, list filters, date hierarchy, ordering), the declared fields. Only then does
-:func:`cursor_stream.http.streaming_response` hand the compiled query to the async engine
-(docs/architecture.md §2). Exports never count rows first: the changelist built for an export skips
-its paginator (and with it ``COUNT(*)``), so the download of a huge table starts at once.
+(search, list filters, date hierarchy, ordering) passed through ``get_export_queryset()``, the
+declared columns. Only then does :func:`cursor_stream.http.streaming_response` hand the
+compiled query to the async engine (docs/architecture.md §2). Exports never count rows first:
+the changelist built for an export skips its paginator (and with it ``COUNT(*)``), so the
+download of a huge table starts at once.
 
 The Export button joins the ``object-tools-items`` block of whichever change-list template the
 admin picked (``change_list_template``, a per-model ``admin/<app>/<model>/change_list.html``, a
@@ -40,11 +47,19 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from .adminpage import COLUMNS_SHOWN, ExportForm, about_rows, column_label, describe_changelist
+from .adminpage import COLUMNS_SHOWN, ExportForm, about_rows, describe_changelist
 from .conf import is_sensitive
 from .exceptions import ConfigurationError, CursorStreamError, InvalidArgument
-from .fields import resolve_field_path
+from .exportfields import (
+    HEADER_STYLES,
+    ExportField,
+    column_headers,
+    export_fields,
+    header_for,
+    referenced_fields,
+)
 from .http import streaming_response
+from .render import check_json_keys
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin as _Base
@@ -102,6 +117,25 @@ def format_label(format_name: str) -> str:
     return str(getattr(fmt, "label", None) or fmt.name.upper())
 
 
+_PATH_HINT = (
+    "Name model field paths, e.g. 'category__name', or annotations that get_export_queryset() adds."
+)
+_ENTRY_HINT = (
+    "Give a field path, (path, 'Label'), (name, expression) or (name, expression, 'Label'), "
+    "e.g. ('price_with_vat', F('price') * Decimal('1.2'))."
+)
+_LABEL_HINT = "Give the column a label of its own: (path, 'Label')."
+
+
+def _renders_json(format_name: str) -> bool:
+    from .export import get_format
+
+    try:
+        return get_format(format_name).rendering == "json"
+    except CursorStreamError:
+        return False
+
+
 def _sensitive_message(where: str, path: str, field: Any) -> str:
     return (
         f"{where} names {path!r}, the sensitive field {field.model._meta.label}.{field.name} "
@@ -114,11 +148,17 @@ class StreamExportMixin(_Base):
 
     #: Short format names (or dotted paths) offered; None: csv, jsonl (+ xlsx when installed).
     export_formats: Sequence[str] | None = None
-    #: Field paths exported (``category__name`` allowed). None: the model fields of
+    #: Columns exported: field paths (``category__name``), names of annotations that
+    #: :meth:`get_export_queryset` (or ``get_queryset()``) adds, ``(path, "Label")``, computed
+    #: columns ``(name, expression)`` or ``(name, expression, "Label")``, or
+    #: :class:`~cursor_stream.exportfields.ExportField`. None: the model fields of
     #: ``list_display``, else every concrete field, keeping only those this admin shows the
     #: user (see :meth:`get_export_fields`). Nothing else can ever be exported, and never a
-    #: field of ``CURSOR_STREAM['SENSITIVE_FIELDS']``.
-    export_fields: Sequence[str] | None = None
+    #: field of ``CURSOR_STREAM['SENSITIVE_FIELDS']``, not even through an expression.
+    export_fields: Sequence[Any] | None = None
+    #: Headers of columns without a label: "verbose" (``Category name``) or "names"
+    #: (``category__name``). They are the JSON keys too.
+    export_header_style: str = "verbose"
     #: File name pattern; ``{model}``, ``{timestamp}`` and ``{ext}`` are filled in.
     export_filename: str = "{model}-{timestamp}.{ext}"
     #: Export choice labels ("Active") instead of stored values ("active").
@@ -150,8 +190,8 @@ class StreamExportMixin(_Base):
         """Return the names of the formats offered to this request."""
         return list(self.export_formats) if self.export_formats is not None else available_formats()
 
-    def get_export_fields(self, request: HttpRequest) -> list[str]:
-        """Return the field paths to export (see :attr:`export_fields`).
+    def get_export_fields(self, request: HttpRequest) -> list[Any]:
+        """Return the columns to export (see :attr:`export_fields`).
 
         The default never exports more than this admin shows the user: of the model fields of
         ``list_display`` (else every concrete field), it keeps those in the changelist, on the
@@ -196,31 +236,64 @@ class StreamExportMixin(_Base):
         if self.export_fields is None:
             return []
         where = f"{type(self).__name__}.export_fields"
+        try:
+            columns = export_fields(self.export_fields)
+        except InvalidArgument as exc:
+            return [self._check_error(f"{where}: {exc}", _ENTRY_HINT, "cursor_stream.E007")]
+        queryset = self.model._default_manager.all()
         errors: list[checks.CheckMessage] = []
-        for name in self.export_fields:
+        for column in columns:
             try:
-                field = resolve_field_path(self.model, name)
+                read = referenced_fields(queryset, column)
             except InvalidArgument as exc:
-                errors.append(
-                    checks.Error(
-                        f"{where}: {exc}",
-                        hint="Name model field paths, e.g. 'category__name'.",
-                        obj=type(self),
-                        id="cursor_stream.E006",
+                # get_queryset() and get_export_queryset() may add annotations that the
+                # columns name, known only per request: checked then.
+                if not self._annotates_querysets():
+                    errors.append(
+                        self._check_error(
+                            f"{where}: {exc}",
+                            _ENTRY_HINT if column.computed else _PATH_HINT,
+                            "cursor_stream.E007" if column.computed else "cursor_stream.E006",
+                        )
                     )
-                )
                 continue
-            if is_sensitive(field):
-                errors.append(
-                    checks.Error(
-                        _sensitive_message(where, name, field),
-                        hint="Remove it from export_fields; export it with manage.py "
-                        "streamdata --fields if you must.",
-                        obj=type(self),
-                        id="cursor_stream.E005",
-                    )
+            errors.extend(
+                self._check_error(
+                    _sensitive_message(where, column.name, field),
+                    "Remove it from export_fields; export it with manage.py streamdata "
+                    "--fields if you must.",
+                    "cursor_stream.E005",
                 )
-        return errors
+                for field in read
+                if is_sensitive(field)
+            )
+        return errors + self._check_export_headers(columns)
+
+    def _check_export_headers(self, columns: list[ExportField]) -> list[checks.CheckMessage]:
+        where = f"{type(self).__name__}.export_header_style"
+        style = self.export_header_style
+        if style not in HEADER_STYLES:
+            message = f"{where} is {style!r}; use one of {', '.join(HEADER_STYLES)}."
+            return [self._check_error(message, None, "cursor_stream.E008")]
+        names = [column.name for column in columns]
+        try:
+            headers = column_headers(self.model, names, columns, style)
+            if any(_renders_json(name) for name in self.export_formats or available_formats()):
+                check_json_keys(headers)
+        except InvalidArgument as exc:
+            message = f"{type(self).__name__}.export_fields: {exc}"
+            return [self._check_error(message, _LABEL_HINT, "cursor_stream.E008")]
+        return []
+
+    def _check_error(self, message: str, hint: str | None, id: str) -> checks.Error:
+        return checks.Error(message, hint=hint, obj=type(self), id=id)
+
+    def _annotates_querysets(self) -> bool:
+        """Return whether this admin overrides a hook that can annotate the exported rows."""
+        return (
+            type(self).get_queryset is not admin.ModelAdmin.get_queryset
+            or type(self).get_export_queryset is not StreamExportMixin.get_export_queryset
+        )
 
     def get_export_filename(self, request: HttpRequest, format_name: str) -> str:
         """Return the download's file name for ``format_name``."""
@@ -240,32 +313,41 @@ class StreamExportMixin(_Base):
     ) -> HttpResponseBase:
         """Return the streaming download of ``queryset`` in ``format_name``.
 
-        ``fields`` picks some of :meth:`get_export_fields` (default: all of them); any other
-        name is refused.
+        ``queryset`` is exported as given (the changelist's, passed through
+        :meth:`get_export_queryset` by the actions and the export page). ``fields`` names some
+        of the columns of :meth:`get_export_fields` (default: all of them); any other name is
+        refused.
         """
-        from .export import _field_or_none
-
         if format_name not in self.get_export_formats(request):
             raise BadRequest(f"The export format {format_name!r} is not offered here.")
-        allowed = self.get_export_fields(request)
+        allowed = self._export_columns(request)
         if fields is None:
-            fields = allowed
+            chosen = allowed
         else:
-            refused = [name for name in fields if name not in allowed]
+            offered = {column.name: column for column in allowed}
+            refused = [name for name in fields if name not in offered]
             if refused:
                 raise BadRequest(f"The column {refused[0]!r} is not exported here.")
-        for name in fields:
-            # Checked again here (E005 at start-up): get_export_fields() may be overridden.
-            field = _field_or_none(self.model, name)
-            if field is not None and is_sensitive(field):
-                raise ConfigurationError(
-                    _sensitive_message(f"{type(self).__name__}.get_export_fields()", name, field)
-                    + " Remove it from export_fields."
-                )
+            chosen = [offered[name] for name in fields]
+        for column in chosen:
+            # Checked again here (E005 at start-up): get_export_fields() may be overridden,
+            # and annotations are known only now.
+            try:
+                read = referenced_fields(queryset, column)
+            except InvalidArgument:
+                continue  # not a column at all: preparing the export says so (a 400)
+            for field in read:
+                if is_sensitive(field):
+                    where = f"{type(self).__name__}.get_export_fields()"
+                    raise ConfigurationError(
+                        _sensitive_message(where, column.name, field)
+                        + " Remove it from export_fields."
+                    )
         return streaming_response(
             queryset,
             format=format_name,
-            fields=list(fields),
+            fields=chosen,
+            header_style=self.export_header_style,
             using=queryset.db,
             request=request,
             filename=self.get_export_filename(request, format_name),
@@ -348,12 +430,23 @@ class StreamExportMixin(_Base):
         finally:
             delattr(request, _EXPORT_FLAG)
 
-    def get_export_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
-        """Return the changelist's queryset for ``request.GET`` (filters, search, ordering).
+    def get_export_queryset(
+        self, request: HttpRequest, queryset: models.QuerySet[Any]
+    ) -> models.QuerySet[Any]:
+        """Return the rows to export, given the changelist's ``queryset``.
 
-        Raises ``IncorrectLookupParameters`` for filters the changelist would refuse.
+        Both the actions (before the selection is applied) and the export page call it. Override
+        it to annotate columns that ``export_fields`` names (or to narrow the rows)::
+
+            def get_export_queryset(self, request, queryset):
+                return queryset.annotate(order_count=Count("orders"))
         """
-        return self.get_export_changelist(request).queryset  # type: ignore[no-any-return]
+        return queryset
+
+    def _export_columns(self, request: HttpRequest) -> list[ExportField]:
+        """Return :meth:`get_export_fields` as columns."""
+        fields = self.get_export_fields(request)
+        return export_fields(fields) if fields else []
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -365,9 +458,10 @@ class StreamExportMixin(_Base):
             from django.contrib.admin.options import IncorrectLookupParameters
 
             try:
-                queryset = self.get_export_queryset(request)
+                changelist = self.get_export_changelist(request)
             except IncorrectLookupParameters as exc:
                 raise BadRequest("The changelist filters of this export are invalid.") from exc
+            queryset = self.get_export_queryset(request, changelist.queryset)
             response = self.response_action(request, queryset=queryset)
             if response is not None:
                 return response
@@ -420,7 +514,8 @@ class StreamExportMixin(_Base):
             for name in self.get_export_formats(request)
         ]
         columns = [
-            (name, column_label(self.model, name)) for name in self.get_export_fields(request)
+            (column.name, header_for(self.model, column, self.export_header_style))
+            for column in self._export_columns(request)
         ]
         return self.export_form_class(data, formats=formats, columns=columns)
 
@@ -470,15 +565,16 @@ class StreamExportMixin(_Base):
             cl = self.get_export_changelist(cl_request)
         except IncorrectLookupParameters as exc:
             raise BadRequest("The changelist filters of this export are invalid.") from exc
+        queryset = self.get_export_queryset(request, cl.queryset)
         form = self.get_export_form(request, request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            return self.export_form_valid(request, form, cl.queryset)
+            return self.export_form_valid(request, form, queryset)
         changelist_url = reverse(
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
         )
         if filters:
             changelist_url += "?" + filters
-        estimate = self.get_export_row_estimate(request, cl.queryset)
+        estimate = self.get_export_row_estimate(request, queryset)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Export {self.opts.verbose_name_plural}",

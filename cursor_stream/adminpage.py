@@ -21,10 +21,9 @@ from django.utils.dates import MONTHS
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
-__all__ = ["COLUMNS_SHOWN", "ExportForm", "about_rows", "column_label", "describe_changelist"]
+from .exportfields import verbose_label
 
-#: Between the fields of a path's label, as between the admin's breadcrumbs.
-PATH_SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
+__all__ = ["COLUMNS_SHOWN", "ExportForm", "about_rows", "column_label", "describe_changelist"]
 
 #: Hidden input of the export page: the column checkboxes were shown, so none ticked is an error
 #: (a POST without it, from a script, exports every offered column).
@@ -86,13 +85,8 @@ def _with_list(data: Mapping[str, Any], key: str, values: list[str]) -> Mapping[
 
 
 def column_label(model: Any, path: str) -> str:
-    """Return a field path's label: its fields' verbose names (``Category > name``)."""
-    try:
-        fields = get_fields_from_path(model, path)
-    except (FieldDoesNotExist, NotRelationField):
-        return path
-    names = [str(getattr(field, "verbose_name", field.name)) for field in fields]
-    return str(capfirst(PATH_SEPARATOR.join(names)))
+    """Return a field path's label, as the verbose header of its column (``Category name``)."""
+    return verbose_label(model, path)
 
 
 def about_rows(count: int) -> str:

@@ -9,8 +9,12 @@
                        key, a bad ``sslmode``, ``PORT``, ...)
 ``W004``               the same for another PostgreSQL alias (exports reach it only through
                        ``using=`` or a router, so the project may not need it)
-``E005``, ``E006``     an admin's ``export_fields`` names a sensitive field / no field
-                       (see :mod:`cursor_stream.admin`)
+``E005``, ``E006``     an admin's ``export_fields`` names a sensitive field (also through an
+                       expression) / no field (see :mod:`cursor_stream.admin`)
+``E007``               an ``export_fields`` entry that is no column, or a computed column that
+                       cannot be built
+``E008``               an unknown ``export_header_style``, or headers that are not unique or
+                       too long for JSON keys
 ``W001``               ``DISABLE_SERVER_SIDE_CURSORS`` (a pooler in transaction mode)
 ``W002``               ``SENSITIVE_FIELDS`` leaves the user model's password out
 ``W003``               a ``SENSITIVE_FIELDS`` entry names no installed model or field

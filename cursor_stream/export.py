@@ -27,10 +27,12 @@ from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
 from .encoders import Format, get_format, registry
 from .exceptions import CursorStreamError, InvalidArgument
-from .fields import json_text_annotations, resolve_field_path, validate_fields
+from .exportfields import HEADER_STYLES, ExportField, column_headers, export_fields, select_columns
+from .fields import resolve_field_path
 from .params import param_type_sql
 from .render import (
     ColumnSpec,
+    check_json_keys,
     inline_params,
     render_query,
     rendered_types,
@@ -82,6 +84,9 @@ class ExportOptions:
     engine: str = "auto"
     #: Export the labels of fields with choices instead of the stored values.
     choices_display: bool = False
+    #: Headers of columns without a label: "names" (``category__name``, as given) or
+    #: "verbose" (``Category name``, from verbose names); the JSON keys too.
+    header_style: str = "names"
     prefetch: int | None = None
     offset: int = 0
     limit: int | None = None
@@ -109,6 +114,10 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
     if options.engine not in ENGINES:
         raise InvalidArgument(
             f"Unknown engine {options.engine!r}; use one of {', '.join(ENGINES)}."
+        )
+    if options.header_style not in HEADER_STYLES:
+        raise InvalidArgument(
+            f"Unknown header_style {options.header_style!r}; use one of {', '.join(HEADER_STYLES)}."
         )
     for name in ("offset",):
         value = getattr(options, name)
@@ -154,8 +163,13 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
     return fmt, tz
 
 
-def _queryset_for_export(source: Any, fields: Sequence[str] | None) -> tuple[Any, list[Any]]:
+def _queryset_for_export(
+    source: Any, fields: Sequence[ExportField] | None, *, json_text: bool = False
+) -> tuple[Any, list[Any]]:
     """Return a values_list() QuerySet and the model field behind each column (None if none).
+
+    ``fields``: the columns, computed ones added as annotations (see
+    :func:`~cursor_stream.exportfields.select_columns`, which ``json_text`` is passed to).
 
     Without ``fields`` the columns are those the QuerySet itself selects: for model instances
     the concrete fields it loads (``only()``/``defer()`` honoured) and its annotations; for
@@ -167,8 +181,7 @@ def _queryset_for_export(source: Any, fields: Sequence[str] | None) -> tuple[Any
 
     model = source.model
     if fields is not None:
-        model_fields: list[Any] = validate_fields(model, list(fields))
-        return source.values_list(*fields), model_fields
+        return select_columns(source, fields, json_text=json_text)
     if issubclass(source._iterable_class, ModelIterable):
         # values_list() clears deferred loading: keep the fields the ORM itself would load, by
         # the select mask its compiler uses (get_default_columns() skips fields outside it).
@@ -231,16 +244,19 @@ def prepare_export(
     source: Any,
     params: Params = None,
     *,
-    fields: Sequence[str] | None = None,
+    fields: Sequence[Any] | None = None,
     using: str | None = None,
     options: ExportOptions = ExportOptions(),
 ) -> PreparedExport:
     """Compile and validate an export of a model, QuerySet or SQL string (call from sync code).
 
-    ``fields`` are model field paths (``category__name``) checked against the model's ``_meta``;
-    they become the header. Raw SQL is described by the server now (one short connection), so
-    that a syntax error or an unknown column is raised here, before any output is produced.
-    Raises :class:`~cursor_stream.exceptions.CursorStreamError` subclasses.
+    ``fields`` are the columns: model field paths (``category__name``, checked against the
+    model's ``_meta``), annotation names, ``(path, "Label")``, computed columns
+    ``(name, expression[, "Label"])`` or :class:`~cursor_stream.exportfields.ExportField`.
+    Their headers follow ``options.header_style`` unless labelled. Raw SQL is described by the
+    server now (one short connection), so that a syntax error or an unknown column is raised
+    here, before any output is produced. Raises
+    :class:`~cursor_stream.exceptions.CursorStreamError` subclasses.
     """
     from django.db import models
     from django.db.models.query import QuerySet
@@ -255,13 +271,17 @@ def prepare_export(
         source = source._default_manager.all()  # type: ignore[attr-defined]
     model_fields: list[Any] = []
     title: str | None = None
+    model: Any = None
+    columns: list[ExportField] | None = None
     if isinstance(source, QuerySet):
-        title = capfirst(str(source.model._meta.verbose_name_plural))
+        model = source.model
+        title = capfirst(str(model._meta.verbose_name_plural))
         source = default_ordering(source)
-        if fields is not None and not isinstance(fields, str) and fmt.rendering == "text":
-            # JSON key paths: their text (blue), not their JSON ("blue"), in text formats.
-            source = source.annotate(**json_text_annotations(source.model, fields))
-        source, model_fields = _queryset_for_export(source, fields)
+        columns = export_fields(fields) if fields is not None else None
+        # JSON key paths: their text (blue), not their JSON ("blue"), in text formats.
+        source, model_fields = _queryset_for_export(
+            source, columns, json_text=fmt.rendering == "text"
+        )
     elif fields is not None:
         raise InvalidArgument("fields can only be given with a model or QuerySet, not raw SQL.")
     compiled = compile_source(source, params, using=using)
@@ -273,15 +293,18 @@ def prepare_export(
     else:
         names = [c.name for c in _describe_in_thread(compiled, conn_params)]
         model_fields = [None] * len(names)
+    headers = column_headers(model, names, columns, options.header_style)
+    if fmt.rendering == "json":
+        check_json_keys(headers)
     specs = tuple(
-        ColumnSpec(name, _choices(f) if options.choices_display else None)
-        for name, f in zip(
-            names, model_fields + [None] * (len(names) - len(model_fields)), strict=False
+        ColumnSpec(header, _choices(f) if options.choices_display else None)
+        for header, f in zip(
+            headers, model_fields + [None] * (len(names) - len(model_fields)), strict=False
         )
     )
     return PreparedExport(
         format=fmt,
-        columns=tuple(names),
+        columns=tuple(headers),
         alias=compiled.alias,
         compiled=compiled,
         specs=specs,
@@ -343,6 +366,7 @@ class PreparedExport:
     """A compiled, validated export; iterate :meth:`achunks` to produce it (once or many times)."""
 
     format: type[Format]
+    #: The header of each column, which is also its key in JSON.
     columns: tuple[str, ...]
     alias: str
     compiled: CompiledQuery = field(repr=False)

@@ -3,7 +3,9 @@
 A path is what ``values()``, ``filter()`` and ``order_by()`` accept: field names joined by
 ``__``, following forward relations (foreign keys, one-to-one fields); ``pk`` stands for the
 primary key at any step, as in Django. After a ``JSONField`` the remaining names are JSON keys
-(``attributes__sizes__0``), which Django sends as query parameters (``KeyTransform``).
+(``attributes__sizes__0``), which Django sends as query parameters (``KeyTransform``). After
+any other field they are transforms registered on it (``created_at__year``,
+``created_at__date``), which ``values()`` computes in SQL.
 
 Anything else (quotes, ``;``, whitespace, control characters, reverse or many-to-many
 relations, lookups that are not registered) is refused with an :class:`InvalidArgument` naming
@@ -41,11 +43,15 @@ LIST_LOOKUPS = frozenset({"in", "has_keys", "has_any_keys"})
 
 @dataclass(frozen=True)
 class FieldPath:
-    """A checked field path: the model field it ends on, and JSON keys after a JSONField."""
+    """A checked field path: the model field it ends on, then JSON keys or transforms."""
 
     path: str
     field: Any
     keys: tuple[str, ...] = ()
+    #: Names of transforms registered on the field (``year``), applied in this order.
+    transforms: tuple[str, ...] = ()
+    #: The model fields the path goes through, one per name before the keys or transforms.
+    chain: tuple[Any, ...] = ()
 
 
 def _describe(model: Any) -> str:
@@ -124,27 +130,73 @@ def _check_keys(keys: Sequence[str], path: str, argument: str) -> tuple[str, ...
 
 
 def resolve_path(model: Any, path: str, *, argument: str = "field") -> FieldPath:
-    """Return the checked :class:`FieldPath` of ``path`` (model fields, then JSON keys)."""
+    """Return the checked :class:`FieldPath` of ``path`` (model fields, then keys or transforms)."""
     if not isinstance(path, str) or not path:
         raise InvalidArgument(f"Empty {argument} name given for {_describe(model)}.")
     parts = path.split(LOOKUP_SEP)
     field, taken, current = _walk(model, parts, path, argument)
+    chain = _chain(model, parts[:taken])
     rest = parts[taken:]
     if not rest:
-        return FieldPath(path, field)
+        return FieldPath(path, field, chain=chain)
     if is_json_field(field):
-        return FieldPath(path, field, _check_keys(rest, path, argument))
+        return FieldPath(path, field, _check_keys(rest, path, argument), chain=chain)
     if field.is_relation and (field.many_to_one or field.one_to_one):
         target = field.related_model
         raise InvalidArgument(
             f"Unknown {argument} {path!r}: {_describe(target)} has no field {rest[0]!r}. "
             f"Its fields are: {_field_names(target)}."
         )
-    raise InvalidArgument(
-        f"Unknown {argument} {path!r}: {parts[taken - 1]!r} of {_describe(current)} is not a "
-        "relation that can be followed (only foreign keys, one-to-one fields and JSON fields "
-        "are)."
+    _check_transforms(field, rest, path, argument, f"{parts[taken - 1]!r} of {_describe(current)}")
+    return FieldPath(path, field, transforms=tuple(rest), chain=chain)
+
+
+def _chain(model: Any, parts: Sequence[str]) -> tuple[Any, ...]:
+    """Return the fields named by ``parts`` (already checked by :func:`_walk`), one per part."""
+    fields, current = [], model
+    for part in parts:
+        field = _get_field(current, part)
+        fields.append(field)
+        if field.is_relation and field.related_model is not None:
+            current = field.related_model
+    return tuple(fields)
+
+
+def transform_names(source: Any) -> list[str]:
+    """Return the names of the transforms registered on a field (or an output field)."""
+    from django.db.models import Transform
+
+    return sorted(
+        name
+        for name, lookup in source.get_lookups().items()
+        if isinstance(lookup, type) and issubclass(lookup, Transform)
     )
+
+
+def _check_transforms(
+    field: Any, names: Sequence[str], path: str, argument: str, where: str
+) -> None:
+    """Refuse ``names`` unless each is a transform of what the one before it gives.
+
+    ``values("created_at__year")`` and ``order_by()`` apply transforms registered on the field
+    (``Field.get_transform()``), as ``filter()`` does before its lookup; anything else, lookups
+    (``exact``, ``gte``) included, is no column.
+    """
+    from django.db.models.expressions import Expression
+
+    source = field
+    for name in names:
+        transform = source.get_transform(name)
+        if transform is None:
+            offered = transform_names(source)
+            known = f"its transforms are: {', '.join(offered)}" if offered else "it has none"
+            raise InvalidArgument(
+                f"Unknown {argument} {path!r}: {where} is not a relation that can be followed "
+                "(only foreign keys, one-to-one fields and JSON fields are), and "
+                f"{name!r} is not a transform of {type(source).__name__} ({known})."
+            )
+        # What the transform gives decides which transforms can follow (date, then year).
+        source = transform(Expression(output_field=source)).output_field
 
 
 def resolve_field_path(model: Any, path: str, *, argument: str = "field") -> Any:
@@ -257,15 +309,3 @@ def parse_filter(model: Any, expression: str, *, option: str = "--filter") -> tu
         if lowered in _TRUE | _FALSE:
             converted = lowered in _TRUE
     return key, converted
-
-
-def json_text_annotations(model: Any, paths: Sequence[str]) -> dict[str, Any]:
-    """Return ``{path: KT(path)}`` for the JSON key paths among ``paths``.
-
-    ``values("attributes__color")`` gives the JSON value (``"blue"`` with its quotes when
-    rendered as text); text formats (csv, tsv, xlsx) export the key's text instead (``blue``),
-    as PostgreSQL's ``->>`` operator gives it, which is what ``values()`` shows in Python.
-    """
-    from django.db.models.fields.json import KT
-
-    return {path: KT(path) for path in json_key_paths(model, paths)}

@@ -237,6 +237,21 @@ def rendered_types(
     ]
 
 
+def check_json_keys(names: Sequence[str]) -> None:
+    """Refuse a header that cannot be a JSON key.
+
+    ``row_to_json()`` takes its keys from column aliases, which PostgreSQL cuts at
+    :data:`MAX_IDENTIFIER` bytes.
+    """
+    for name in names:
+        if len(name.encode()) > MAX_IDENTIFIER:
+            raise InvalidArgument(
+                f"The header {name!r} is longer than PostgreSQL's {MAX_IDENTIFIER}-byte "
+                "identifier limit and cannot be a JSON key; give the column a shorter label, "
+                "e.g. (path, 'Label'), or export it with header_style='names'."
+            )
+
+
 def render_query(
     sql: str,
     columns: Sequence[Column],
@@ -267,12 +282,7 @@ def render_query(
             exprs.append(expr)
     if rendering == "text":
         return f"SELECT {', '.join(exprs)} FROM {source}"
-    for spec in specs:
-        if len(spec.name.encode()) > MAX_IDENTIFIER:
-            raise InvalidArgument(
-                f"The column name {spec.name!r} is longer than PostgreSQL's {MAX_IDENTIFIER}-byte "
-                "identifier limit and cannot be a JSON key; choose shorter field names."
-            )
+    check_json_keys([spec.name for spec in specs])
     fields = ", ".join(f"{e} AS {quote_ident(s.name)}" for e, s in zip(exprs, specs, strict=True))
     # json values nested in arrays, composites or domains keep their input's line breaks. In
     # valid JSON a raw CR or LF can only be whitespace (inside strings they are escaped), so

@@ -11,7 +11,8 @@ Conventions, Annex B) puts on packages:
   header. A streamed part (:meth:`ZipStream.open`) sets flag bit 3: its local header holds zeros
   and a data descriptor with the CRC and sizes follows its data (APPNOTE 4.3.9).
 * ZIP64 only where it is needed, because Excel refuses a package using ZIP64 structures
-  around small entries (minizip-ng issue 894, kuba--/zip issue 384). A streamed entry that may
+  around small entries (github.com/zlib-ng/minizip-ng/issues/894,
+  github.com/kuba--/zip/issues/384). A streamed entry that may
   grow past 4 GiB is opened with ``zip64=True``: "version needed to extract" 4.5 in its local
   header (Excel asks the file to be repaired when an entry over 4 GiB lacks it: Apache POI bug
   57342, the opczip project) and a data descriptor with 8-byte sizes; the same version in its

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.db.models.functions import Length
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import path
 
@@ -43,12 +47,26 @@ custom_site.register(Product, CustomTemplateProductAdmin)
 custom_site.register(Category, CategoryExportAdmin)
 
 
+class AnnotatedProductAdmin(ProductAdmin):
+    """Columns computed by ``get_export_queryset()``, which also keeps products in stock only."""
+
+    export_fields = ["product_id", "sku", ("name_length", "Name length")]
+
+    def get_export_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.annotate(name_length=Length("product_name")).filter(in_stock=True)
+
+
+annotated_site = admin.AdminSite(name="annotated")
+annotated_site.register(Product, AnnotatedProductAdmin)
+
+
 def _export(request: HttpRequest) -> StreamingHttpResponse:
     fields = request.GET.getlist("field") or None
     return streaming_response(
         Product.objects.order_by("pk"),
         format=request.GET.get("format", "csv"),
         fields=fields,
+        header_style=request.GET.get("header_style", "names"),
         request=request,
         filename="products",
     )
@@ -105,6 +123,7 @@ urlpatterns = [
     path("strict-admin/", strict_site.urls),
     path("editable-admin/", editable_site.urls),
     path("custom-admin/", custom_site.urls),
+    path("annotated-admin/", annotated_site.urls),
     path("products/", products),
     path("aproducts/", aproducts),
     path("products-plain/", products_plain),

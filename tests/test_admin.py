@@ -20,6 +20,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import BadRequest
 from django.db import connection, connections
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient, Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +30,7 @@ from catalog.models import Product
 from cursor_stream.admin import StreamExportMixin
 from cursor_stream.exceptions import ConfigurationError
 from cursor_stream.export import ExportOptions, prepare_export
+from tests.http_urls import annotated_site
 from tests.planner import planner_rows
 
 pytestmark = pytest.mark.urls("tests.http_urls")
@@ -37,6 +40,13 @@ EXPORT = "/admin/catalog/product/export/"
 STRICT_CHANGELIST = "/strict-admin/catalog/product/"
 STRICT_EXPORT = "/strict-admin/catalog/product/export/"
 EDITABLE_CHANGELIST = "/editable-admin/catalog/product/"
+ANNOTATED_CHANGELIST = "/annotated-admin/catalog/product/"
+ANNOTATED_EXPORT = "/annotated-admin/catalog/product/export/"
+#: The example admin's headers: verbose names ("SKU" is the field's own), a computed column's label.
+ALL_HEADERS = [
+    "Product id", "Product name", "SKU", "Category name", "Price", "In stock", "Status",
+    "Attributes", "Created at", "Price incl. VAT",
+]  # fmt: skip
 
 
 def _user(name: str, *perms: str, superuser: bool = False) -> User:
@@ -64,13 +74,12 @@ def _rows(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8"))))
 
 
-def _expected(queryset: Any, fmt: str = "csv") -> bytes:
+def _expected(queryset: Any, fmt: str = "csv", fields: Any = None) -> bytes:
     """Return what the export pipeline itself produces for ``queryset`` (the admin's options)."""
-    admin_options = ExportOptions(format=fmt, escape_formulas=True, choices_display=True)
-    fields = [
-        "product_id", "product_name", "sku", "category__name", "price", "in_stock",
-        "status", "attributes", "created_at",
-    ]  # fmt: skip
+    admin_options = ExportOptions(
+        format=fmt, escape_formulas=True, choices_display=True, header_style="verbose"
+    )
+    fields = fields or admin.site._registry[Product].export_fields
     prepared = prepare_export(queryset, fields=fields, options=admin_options)
 
     async def collect() -> bytes:
@@ -169,10 +178,7 @@ def test_action_exports_the_selected_rows(products: int) -> None:
     assert disposition.startswith('attachment; filename="products-') and '.csv"' in disposition
     body = _body(response)
     rows = _rows(body)
-    assert rows[0] == [
-        "product_id", "product_name", "sku", "category__name", "price", "in_stock",
-        "status", "attributes", "created_at",
-    ]  # fmt: skip
+    assert rows[0] == ALL_HEADERS
     assert sorted(int(r[0]) for r in rows[1:]) == pks
     # Choice labels, as the example admin asks.
     assert {r[6] for r in rows[1:]} <= {"Draft", "Active", "Discontinued"}
@@ -367,8 +373,9 @@ def test_export_fields_naming_a_sensitive_field_fail_the_checks() -> None:
         checks.Error(
             "Users.export_fields: Unknown field 'nickname': auth.User has no field 'nickname'. "
             "Its fields are: id, password, last_login, is_superuser, username, first_name, "
-            "last_name, email, is_staff, is_active, date_joined, groups, user_permissions.",
-            hint="Name model field paths, e.g. 'category__name'.",
+            "last_name, email, is_staff, is_active, date_joined.",
+            hint="Name model field paths, e.g. 'category__name', or annotations that "
+            "get_export_queryset() adds.",
             obj=Users,
             id="cursor_stream.E006",
         ),
@@ -391,6 +398,171 @@ def test_an_admin_export_refuses_a_sensitive_field_even_when_declared() -> None:
         "(CURSOR_STREAM['SENSITIVE_FIELDS']), which admin exports never include. Remove it "
         "from export_fields."
     )
+
+
+def _error(cls: type, message: str, hint: str | None, id: str) -> Any:
+    from django.core import checks
+
+    return checks.Error(message, hint=hint, obj=cls, id=id)
+
+
+ENTRY_HINT = (
+    "Give a field path, (path, 'Label'), (name, expression) or (name, expression, 'Label'), "
+    "e.g. ('price_with_vat', F('price') * Decimal('1.2'))."
+)
+LABEL_HINT = "Give the column a label of its own: (path, 'Label')."
+
+
+def test_malformed_export_fields_entries_fail_the_checks() -> None:
+    class Malformed(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["sku", ("price", 3)]
+
+    assert Malformed(Product, admin.AdminSite(name="malformed")).check() == [
+        _error(
+            Malformed,
+            "Malformed.export_fields: Cannot export the column ('price', 3): give a field path "
+            "('category__name'), (path, 'Label'), (name, expression) or (name, expression, "
+            "'Label').",
+            ENTRY_HINT,
+            "cursor_stream.E007",
+        )
+    ]
+
+
+def test_computed_columns_are_checked_before_any_request() -> None:
+    class Computed(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = [
+            "sku",
+            ("typo", F("prce") * 2),
+            ("mixed", F("price") * 1.2),
+            ("fine", F("price") * Decimal("1.2")),
+        ]
+
+    class Users(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["username", ("secret", Upper("password"))]
+
+    site = admin.AdminSite(name="computed")
+    errors = Computed(Product, site).check()
+    assert [(e.id, e.hint) for e in errors] == [("cursor_stream.E007", ENTRY_HINT)] * 2
+    assert errors[0].msg.startswith(
+        "Computed.export_fields: The computed column 'typo' cannot be built: Cannot resolve "
+        "keyword 'prce' into field. Choices are: attributes, category, "
+    )
+    assert errors[1].msg == (
+        "Computed.export_fields: The computed column 'mixed' cannot be built: Cannot infer type "
+        "of '*' expression involving these types: DecimalField, FloatField. You must set "
+        "output_field."
+    )
+    # An expression reading a sensitive field is refused as the field itself would be.
+    errors = Users(User, site).check()
+    assert [e.id for e in errors] == ["cursor_stream.E005"]
+    assert "names 'secret', the sensitive field auth.User.password" in errors[0].msg
+
+
+def test_export_headers_are_checked_before_any_request() -> None:
+    class Twice(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["sku", ("product_name", "SKU")]
+
+    class Long(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = [("sku", "S" * 64)]
+
+    class LongCsvOnly(Long):
+        export_formats = ["csv"]
+
+    class Style(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["sku"]
+        export_header_style = "pretty"
+
+    site = admin.AdminSite(name="headers")
+    assert Twice(Product, site).check() == [
+        _error(
+            Twice,
+            "Twice.export_fields: The columns 'sku' and 'product_name' would both be headed "
+            "'SKU'; headers are also the JSON keys and must be unique. Give one of them a label "
+            "of its own, e.g. ('product_name', 'Another header').",
+            LABEL_HINT,
+            "cursor_stream.E008",
+        )
+    ]
+    # jsonl is offered by default: its keys are the headers.
+    assert [e.id for e in Long(Product, site).check()] == ["cursor_stream.E008"]
+    assert "63-byte identifier limit" in Long(Product, site).check()[0].msg
+    assert LongCsvOnly(Product, site).check() == []
+    assert Style(Product, site).check() == [
+        _error(
+            Style,
+            "Style.export_header_style is 'pretty'; use one of names, verbose.",
+            None,
+            "cursor_stream.E008",
+        )
+    ]
+
+
+def test_names_only_an_annotating_hook_knows_are_checked_per_request() -> None:
+    class Unknown(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["sku", "name_length"]
+
+    site = admin.AdminSite(name="annotating")
+    assert [e.id for e in Unknown(Product, site).check()] == ["cursor_stream.E006"]
+    assert annotated_site._registry[Product].check() == []
+
+
+def test_actions_and_the_export_page_go_through_get_export_queryset(products: int) -> None:
+    client = _client(_user("root", superuser=True))
+    in_stock = Product.objects.filter(in_stock=True).order_by("pk")
+    out_of_stock = Product.objects.filter(in_stock=False).order_by("pk")
+    pks = [p.pk for p in [*in_stock[:3], *out_of_stock[:2]]]
+
+    def rows_of(response: Any) -> list[list[str]]:
+        assert response.status_code == 200
+        return _rows(_body(response))
+
+    def expected(queryset: Any) -> list[list[str]]:
+        return [[str(p.pk), p.sku, str(len(p.product_name))] for p in queryset]
+
+    # The action on selected rows: the hook's filter and annotation apply to the selection.
+    rows = rows_of(_action(client, ANNOTATED_CHANGELIST, "export_as_csv", pks))
+    assert rows[0] == ["Product id", "SKU", "Name length"]
+    assert sorted(rows[1:]) == sorted(expected(in_stock.filter(pk__in=pks)))
+    # "Select all": the whole changelist through the hook.
+    rows = rows_of(_action(client, ANNOTATED_CHANGELIST, "export_as_csv", [], across=True))
+    assert sorted(rows[1:]) == sorted(expected(in_stock))
+    # The export page: its column labels, its estimate and its download.
+    page = client.get(ANNOTATED_EXPORT)
+    assert page.context["form"].fields["columns"].choices == [
+        ("product_id", "Product id"),
+        ("sku", "SKU"),
+        ("name_length", "Name length"),
+    ]
+    assert page.context["row_estimate"].startswith("about ")
+    rows = rows_of(client.post(ANNOTATED_EXPORT, {"format": "csv"}))
+    assert rows[1:] == expected(in_stock.order_by("-pk"))
+
+
+def test_an_annotation_reading_a_sensitive_field_is_refused() -> None:
+    class Users(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["username", "secret"]
+
+        def get_export_queryset(self, request: Any, queryset: Any) -> Any:
+            return queryset.annotate(secret=Upper("password"))
+
+    model_admin = Users(User, admin.AdminSite(name="annotated-users"))
+    request = _request(_superuser())
+    queryset = model_admin.get_export_queryset(request, User.objects.all())
+    with pytest.raises(ConfigurationError, match=r"names 'secret', the sensitive field auth\.User"):
+        model_admin.export_response(request, queryset, "csv")
+
+
+def test_an_admin_may_head_columns_with_their_names(products: int) -> None:
+    class Named(StreamExportMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+        export_fields = ["sku", "category__name", ("price", "Price (EUR)")]
+        export_header_style = "names"
+
+    model_admin = Named(Product, admin.AdminSite(name="named"))
+    response = model_admin.export_response(
+        _request(_superuser()), Product.objects.filter(pk=1), "csv"
+    )
+    assert _body(response).splitlines()[0] == b"sku,category__name,Price (EUR)"
 
 
 def test_export_permission_is_required_in_addition_to_the_view_permission(products: int) -> None:
@@ -469,7 +641,7 @@ CUSTOM_CHANGELIST = "/custom-admin/catalog/product/"
 CATEGORY_CHANGELIST = "/custom-admin/catalog/category/"
 ALL_FIELDS = [
     "product_id", "product_name", "sku", "category__name", "price", "in_stock", "status",
-    "attributes", "created_at",
+    "attributes", "created_at", "price_with_vat",
 ]  # fmt: skip
 
 
@@ -492,18 +664,19 @@ def test_export_page_names_each_format_with_its_extension(products: int) -> None
 
 
 def test_export_page_offers_every_allowed_column_ticked(products: int) -> None:
-    html = _page(_client(_user("root", superuser=True))).content.decode()
+    page = _page(_client(_user("root", superuser=True)))
+    html = page.content.decode()
     for name in ALL_FIELDS:
         assert f'name="columns" value="{name}"' in html
     assert html.count('name="columns"') == len(ALL_FIELDS)
     assert html.count("checked") == len(ALL_FIELDS) + 1  # and the first format
     assert 'id="cursor-stream-all-columns"' in html  # the "All" toggle (shown by export.js)
     assert "cursor_stream/admin/export.js" in html
-    # Labels are the fields' verbose names, the path beside them.
-    assert (
-        "Category \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} name" in html
-        and "<code>category__name</code>" in html
-    )
+    # Labels are the columns' headers, the name beside them.
+    form = page.context["form"]
+    assert [label for _name, label in form.fields["columns"].choices] == ALL_HEADERS
+    assert "Category name</label><code>category__name</code>" in html
+    assert "Price incl. VAT</label><code>price_with_vat</code>" in html
 
 
 def test_chosen_columns_are_exported_in_the_declared_order(products: int) -> None:
@@ -512,17 +685,8 @@ def test_chosen_columns_are_exported_in_the_declared_order(products: int) -> Non
     response = client.post(EXPORT, data)
     assert response.status_code == 200
     body = _body(response)
-    assert body.splitlines()[0] == b"product_id,sku,price"
-    expected = prepare_export(
-        Product.objects.order_by("-pk"),
-        fields=["product_id", "sku", "price"],
-        options=ExportOptions(escape_formulas=True, choices_display=True),
-    )
-
-    async def collect() -> bytes:
-        return b"".join([chunk async for chunk in expected.achunks()])
-
-    assert body == asyncio.run(collect())
+    assert body.splitlines()[0] == b"Product id,SKU,Price"
+    assert body == _expected(Product.objects.order_by("-pk"), fields=["product_id", "sku", "price"])
 
 
 @pytest.mark.parametrize("forged", ["description", "category__id", "password", "pk); DROP"])
@@ -549,7 +713,7 @@ def test_no_column_ticked_is_a_400_asking_for_one(products: int) -> None:
 def test_a_post_without_the_picker_exports_every_allowed_column(products: int) -> None:
     # A script posting only the format (as before the picker existed).
     response = _client(_user("root", superuser=True)).post(EXPORT, {"format": "csv"})
-    assert _body(response).splitlines()[0].decode() == ",".join(ALL_FIELDS)
+    assert _body(response).splitlines()[0].decode() == ",".join(ALL_HEADERS)
 
 
 def test_export_response_refuses_fields_outside_the_allowlist() -> None:
@@ -610,7 +774,7 @@ def test_export_page_shows_the_planners_estimate_without_counting(products: int)
         response = _page(client, "status__exact=active&_facets=True")
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert _summary(response) == ["By status: Active"]
-    queryset = Product.objects.filter(status="active").values_list(*ALL_FIELDS)
+    queryset = Product.objects.filter(status="active").values_list(*ALL_FIELDS[:-1])
     expected = about_rows(planner_rows(queryset))
     assert response.context["row_estimate"] == expected
     assert f"The database estimates {expected}." in response.content.decode()

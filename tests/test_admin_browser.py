@@ -97,7 +97,14 @@ def test_admin_exports_in_a_browser(browser: Any, live_server: Any, products: in
     assert download.suggested_filename.startswith("products-")
     rows = _csv_rows(download)
     assert len(rows) == expected + 1
+    # Verbose headers, and the computed column's label.
+    assert rows[0] == [
+        "Product id", "Product name", "SKU", "Category name", "Price", "In stock", "Status",
+        "Attributes", "Created at", "Price incl. VAT",
+    ]  # fmt: skip
     assert {row[6] for row in rows[1:]} == {"Active"}
+    # Computed by the database: numeric, exact.
+    assert all(Decimal(row[9]) == Decimal(row[4]) * Decimal("1.20") for row in rows[1:])
 
     # The Export button: the chooser keeps the filters, Download streams every matching row.
     page.click("a.cursor-stream-export")
@@ -174,24 +181,38 @@ def test_export_page_column_picker_and_filter_summary_under_a_custom_template(
     # Every column ticked; "All" (shown by export.js) clears and ticks them.
     toggle = "#cursor-stream-all-columns"
     columns = page.locator("input[name=columns]")
-    assert columns.count() == 9
+    assert columns.count() == 10
+    # Each labelled with its header, its name beside it.
+    item = page.locator("li:has(input[name=columns][value=price_with_vat])")
+    assert item.locator("label").inner_text().strip() == "Price incl. VAT"
+    assert item.locator("code").inner_text() == "price_with_vat"
+    assert page.inner_text("label:has(input[name=columns][value=category__name])").strip() == (
+        "Category name"
+    )
     assert page.is_visible(toggle) and page.is_checked(toggle)
     page.uncheck(toggle)
-    assert not any(columns.nth(i).is_checked() for i in range(9))
+    assert not any(columns.nth(i).is_checked() for i in range(10))
     page.click("input[name=_export]")  # nothing ticked: the page comes back with the error
     page.wait_for_selector(".errornote")
     assert "Tick at least one column to export." in page.inner_text("#content-main")
 
+    page.check("input[name=columns][value=price_with_vat]")
     page.check("input[name=columns][value=price]")
     page.check("input[name=columns][value=sku]")
     assert page.eval_on_selector(toggle, "box => box.indeterminate")
     with page.expect_download() as info:
         page.click("input[name=_export]")
     rows = _csv_rows(info.value)
-    assert rows[0] == ["sku", "price"]  # the declared order, not the order of the clicks
+    # The declared order, not the order of the clicks.
+    assert rows[0] == ["SKU", "Price", "Price incl. VAT"]
     assert len(rows) == expected + 1
+    prices = dict(Product.objects.values_list("sku", "price"))
+    assert all(
+        Decimal(price) == prices[sku] and Decimal(vat) == prices[sku] * Decimal("1.20")
+        for sku, price, vat in rows[1:]
+    )
     page.check(toggle)
-    assert all(columns.nth(i).is_checked() for i in range(9))
+    assert all(columns.nth(i).is_checked() for i in range(10))
     page.close()
 
 
@@ -207,6 +228,6 @@ def test_per_model_change_list_template_shows_the_export_button(
     with page.expect_download() as info:
         page.click("input[name=_export]")
     rows = _csv_rows(info.value)
-    assert rows[0] == ["id", "name"]
+    assert rows[0] == ["ID", "Name"]  # verbose headers by default
     assert len(rows) > 1
     page.close()

@@ -274,13 +274,18 @@ def test_django_only_options_are_ignored(key: str) -> None:
 
 def test_unknown_option_is_refused_naming_the_key_and_alias() -> None:
     with pytest.raises(ImproperlyConfigured) as info:
-        params(alias="warehouse", OPTIONS={"sslmode": "require", "keepalives_idle": 30})
+        params(alias="warehouse", OPTIONS={"sslmode": "require", "sslmodes": 30})
     assert isinstance(info.value, ConfigurationError)
     assert str(info.value) == (
-        "DATABASES['warehouse']['OPTIONS'] key 'keepalives_idle' is not supported by "
+        "DATABASES['warehouse']['OPTIONS'] key 'sslmodes' is not supported by "
         "cursor_stream's asyncpg connections. Remove it, or list it in "
         "CURSOR_STREAM['IGNORED_OPTIONS'] to connect without it."
     )
+
+
+def test_transport_only_libpq_options_are_left_out() -> None:
+    p = params(OPTIONS={"keepalives": 1, "keepalives_idle": 30, "tcp_user_timeout": 1000})
+    assert "keepalives" not in repr(p) and "keepalives" not in str(p.connect_kwargs())
 
 
 def test_ignored_options_setting_skips_unknown_keys() -> None:
@@ -396,10 +401,10 @@ def test_unknown_parameter_from_a_backend_is_refused_naming_the_engine() -> None
         params_from_settings_dict(
             settings(ENGINE="acme.db.iam"),
             alias="warehouse",
-            connection_params={"dbname": "shop", "keepalives": 1, "password": SECRET},
+            connection_params={"dbname": "shop", "gssdelegation": 1, "password": SECRET},
         )
     assert str(info.value) == (
-        "The connection parameter 'keepalives' that acme.db.iam's get_connection_params() "
+        "The connection parameter 'gssdelegation' that acme.db.iam's get_connection_params() "
         "returns for DATABASES['warehouse'] is not supported by cursor_stream's asyncpg "
         "connections. Remove it, or list it in CURSOR_STREAM['IGNORED_OPTIONS'] to connect "
         "without it."

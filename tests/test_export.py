@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import csv
 import datetime
+import functools
 import io
 import itertools
 import json
@@ -21,6 +22,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Length
+from django.utils.timezone import localtime
 
 from catalog.models import Product
 from cursor_stream import fetch_page
@@ -727,6 +731,130 @@ def test_json_key_paths_export_their_text_in_text_formats_and_json_in_json(trans
         dict(zip(fields, ["XL", "two", [1, "two", None], 1.5, None], strict=True)),
         dict(zip(fields, ['say "hi"', None, None, None, None], strict=True)),
     ]
+
+
+# --- headers and computed columns --------------------------------------------------------------
+
+VAT_FIELDS = [
+    "product_id",
+    ("category__name", "Category"),
+    ("price_with_vat", F("price") * Decimal("1.20"), "Price incl. VAT"),
+    ("sku_status", Concat("sku", Value(" / "), "status")),
+    ("in_the_past", Q(created_at__lt=datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC))),
+    "created_at__year",
+    "status",
+]
+VAT_HEADERS = [
+    "Product id", "Category", "Price incl. VAT", "Sku status", "In the past",
+    "Created at (year)", "Status",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "pgtext", "jsonl", "json"])
+def test_computed_columns_and_labels_are_the_same_bytes_from_both_engines(products, fmt):
+    queryset = Product.objects.filter(pk__lte=300)
+    for options in OPTION_GRID:
+        both_engines(queryset, fields=VAT_FIELDS, format=fmt, header_style="verbose", **options)
+
+
+def test_computed_columns_are_computed_by_the_database(products):
+    queryset = Product.objects.filter(pk__lte=50).order_by("pk")
+    text = both_engines(queryset, fields=VAT_FIELDS, header_style="verbose", choices_display=True)
+    rows = list(csv.reader(io.StringIO(text.decode(), newline="")))
+    assert rows[0] == VAT_HEADERS
+    cutoff = datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
+    expected = [
+        [
+            str(p.pk),
+            p.category.name,
+            str(p.price * Decimal("1.20")),  # numeric: the scale of the product, 12.50 -> 15.0000
+            f"{p.sku} / {p.status}",
+            "true" if p.created_at < cutoff else "false",
+            str(localtime(p.created_at).year),  # as values() computes it
+            p.get_status_display(),
+        ]
+        for p in queryset.select_related("category")
+    ]
+    assert rows[1:] == expected
+
+
+def test_headers_are_the_same_in_every_format(products):
+    queryset = Product.objects.filter(pk__lte=3)
+    for fmt in ("csv", "tsv"):
+        first = both_engines(queryset, fields=VAT_FIELDS, format=fmt, header_style="verbose")
+        assert first.decode().split("\n")[0] == ("," if fmt == "csv" else "\t").join(VAT_HEADERS)
+    lines = both_engines(queryset, fields=VAT_FIELDS, format="jsonl", header_style="verbose")
+    assert [list(json.loads(line)) for line in lines.splitlines()] == [VAT_HEADERS] * 3
+    options = ExportOptions(format="xlsx", header_style="verbose")
+    sheets = read_xlsx(run_export(prepare_export(queryset, fields=VAT_FIELDS, options=options)))
+    assert sheets["Products"][0] == tuple(VAT_HEADERS)
+    assert prepare_export(queryset, fields=VAT_FIELDS, options=options).columns == tuple(
+        VAT_HEADERS
+    )
+
+
+def test_header_style_names_is_the_default_and_labels_apply_in_both(products):
+    queryset = Product.objects.filter(pk__lte=3)
+    assert prepare_export(queryset, fields=VAT_FIELDS).columns == (
+        "product_id", "Category", "Price incl. VAT", "sku_status", "in_the_past",
+        "created_at__year", "status",
+    )  # fmt: skip
+    # Without fields: the columns the QuerySet loads, by their verbose names.
+    verbose = prepare_export(queryset, options=ExportOptions(header_style="verbose"))
+    assert verbose.columns == (
+        "Product id", "Product name", "SKU", "Category id", "Price", "In stock", "Status",
+        "Attributes", "Created at", "Description",
+    )  # fmt: skip
+    # Raw SQL keeps its own names.
+    sql = prepare_export("SELECT 1 AS one_two", options=ExportOptions(header_style="verbose"))
+    assert sql.columns == ("one_two",)
+
+
+def test_annotations_of_the_queryset_are_columns_by_name(products):
+    queryset = Product.objects.filter(pk__lte=3).annotate(name_length=Length("product_name"))
+    fields = ["sku", ("name_length", "Name length")]
+    text = both_engines(queryset, fields=fields, header_style="verbose").decode()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ["SKU", "Name length"]
+    assert rows[1:] == [[p.sku, str(len(p.product_name))] for p in queryset.order_by("pk")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "options", "message"),
+    [
+        (["sku", ("price", "sku")], {}, "The columns 'sku' and 'price' would both be headed "
+         "'sku'"),
+        (["category", "category_id"], {"header_style": "verbose"}, None),
+        (["sku", ("price_x", F("price") * 1.5)], {}, "Cannot infer type of '*' expression"),
+        ([("price", F("price") * 2)], {}, "has the name of a field of catalog.Product"),
+        (["created_at__gte"], {}, "'gte' is not a transform of DateTimeField"),
+        (["sku"], {"header_style": "pretty"}, "Unknown header_style 'pretty'; use one of names, "
+         "verbose."),
+        ([("sku", "S" * 64)], {"format": "jsonl"}, "The header 'SSSS"),
+        ([("sku", "é" * 32)], {"format": "json"}, "longer than PostgreSQL's 63-byte identifier "
+         "limit and cannot be a JSON key; give the column a shorter label"),
+    ],
+)  # fmt: skip
+def test_bad_columns_and_headers_are_refused_when_preparing(
+    transactional_db, fields, options, message
+):
+    prepare = functools.partial(prepare_export, Product, fields=fields)
+    if message is None:  # "Category" and "Category id": distinct
+        prepare(options=ExportOptions(**options))
+        return
+    with pytest.raises(InvalidArgument) as info:
+        prepare(options=ExportOptions(**options))
+    assert message in str(info.value)
+
+
+def test_a_long_label_is_fine_where_it_is_no_json_key(transactional_db):
+    export = prepare_export(Product, fields=[("sku", "S" * 100)])
+    assert export.columns == ("S" * 100,)
+
+
+def test_raw_sql_columns_with_the_same_name_are_refused(transactional_db):
+    with pytest.raises(InvalidArgument, match="Two columns are named 'id'"):
+        prepare_export("SELECT 1 AS id, 2 AS id")
 
 
 # --- row estimates (EXPLAIN, never COUNT) -------------------------------------------------------

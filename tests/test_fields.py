@@ -104,6 +104,36 @@ def test_other_paths_are_still_refused() -> None:
         parse_filter(Product, "price__bogus=1")
 
 
+def test_names_after_other_fields_are_transforms_registered_on_them() -> None:
+    year = resolve_path(Product, "created_at__year")
+    assert year.field is Product._meta.get_field("created_at")
+    assert (year.transforms, year.keys) == (("year",), ())
+    # A transform of what the one before gives: a date's year.
+    assert resolve_path(Product, "created_at__date__year").transforms == ("date", "year")
+    assert resolve_path(Product, "category__name").chain == (
+        Product._meta.get_field("category"),
+        Category._meta.get_field("name"),
+    )
+    assert validate_order_by(Product, ["-created_at__year"]) == ["-created_at__year"]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # Lookups are no columns, and a year has no date.
+        ("created_at__gte", "'gte' is not a transform of DateTimeField (its transforms are: date, "
+         "day, hour, iso_week_day, iso_year, minute, month, quarter, second, time, week, "
+         "week_day, year)"),
+        ("created_at__year__date", "'date' is not a transform of IntegerField (it has none)"),
+        ("price__lower", "'lower' is not a transform of DecimalField"),
+    ],
+)  # fmt: skip
+def test_unknown_transforms_are_refused_with_the_ones_there_are(path: str, message: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        resolve_path(Product, path)
+    assert message in str(info.value)
+
+
 def exact(path: str) -> str:
     """Return the filter keyword comparing ``path`` with exact.
 

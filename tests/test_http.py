@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import AsyncGenerator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connections
+from django.db.models import F
 from django.test import AsyncClient, Client
 
 from catalog.models import Product
@@ -230,6 +233,24 @@ def test_invalid_exports_are_400_before_streaming(transactional_db: None, query:
     assert not response.streaming
     response, _ = _aget(f"/aproducts/?{query}")
     assert response.status_code == 400
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_header_style_and_labels_reach_the_response(products: int) -> None:
+    response = Client().get("/products/?field=sku&field=category__name&header_style=verbose")
+    assert b"".join(response.streaming_content).startswith(b"SKU,Category name\n")
+    response = Client().get("/products/?field=sku&header_style=pretty")
+    assert response.status_code == 400
+    fields = [("sku", "Code"), ("vat", F("price") * Decimal("1.2"), "Price incl. VAT"), "price"]
+    queryset = Product.objects.filter(pk__lte=2).order_by("pk")
+    response = http.streaming_response(
+        queryset, format="jsonl", fields=fields, header_style="verbose", asynchronous=False
+    )
+    lines = b"".join(response.streaming_content).splitlines()
+    assert [json.loads(line, parse_float=Decimal) for line in lines] == [
+        {"Code": p.sku, "Price incl. VAT": p.price * Decimal("1.2"), "Price": p.price}
+        for p in queryset
+    ]
 
 
 @pytest.mark.urls("tests.http_urls")

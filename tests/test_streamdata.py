@@ -121,6 +121,32 @@ def test_pk_is_a_field_path_in_fields_filters_and_ordering(products):
     assert [r[0] for r in rows[1:]] == ["3", "1"]
 
 
+def test_header_style_verbose_heads_columns_with_verbose_names(products):
+    args = ["catalog.Product", "--fields", "pk,sku,category__name,attributes__color"]
+    out, _ = streamdata(*args, "--filter", "pk__lt=3", "--header-style", "verbose")
+    assert out.splitlines()[0] == "Product id,SKU,Category name,Attributes color"
+    out, _ = streamdata(*args, "--filter", "pk=1", "--header-style", "verbose", "--format", "jsonl")
+    assert list(json.loads(out)) == ["Product id", "SKU", "Category name", "Attributes color"]
+    # The default: the paths as typed.
+    out, _ = streamdata(*args, "--filter", "pk=1")
+    assert out.splitlines()[0] == "pk,sku,category__name,attributes__color"
+
+
+def test_transforms_registered_on_a_field_are_columns_computed_by_the_database(products):
+    fields = "pk,created_at__year,created_at__date,created_at__date__month"
+    out, _ = streamdata("catalog.Product", "--fields", fields, "--filter", "pk__lt=20")
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert rows[0] == fields.split(",")
+    expected = Product.objects.filter(pk__lt=20).order_by("pk").values_list(*fields.split(","))
+    assert rows[1:] == [[str(v) for v in row] for row in expected]
+    out, _ = streamdata(
+        "catalog.Product", "--fields", fields, "--filter", "pk=1", "--header-style", "verbose"
+    )
+    assert out.splitlines()[0] == (
+        "Product id,Created at (year),Created at (date),Created at (date__month)"
+    )
+
+
 JSON_FIELDS = "pk,attributes__color,attributes__tags__0,attributes__weight_g,attributes__fragile"
 
 
@@ -295,6 +321,12 @@ BAD_INPUT = [
     (["catalog.Product", "--fields", "price__color"], "not a relation"),
     (["catalog.Product", "--fields", "attributes__a'b"], "only letters, digits and underscores"),
     (["catalog.Product", "--fields", "sku;DROP"], "has no field 'sku;DROP'"),
+    (
+        ["catalog.Product", "--fields", "created_at__gte"],
+        "'gte' is not a transform of DateTimeField \\(its transforms are: date, day",
+    ),
+    (["catalog.Product", "--header-style", "pretty"], "invalid choice: 'pretty'"),
+    (["catalog.Product", "--fields", "sku,sku"], "'sku' is listed twice"),
     (["catalog.Product", "--filter", "price__bogus=1"], "'bogus' is not a lookup"),
     (["catalog.Product", "--filter", "attributes__a b=red"], "only letters, digits and"),
     (["catalog.Product", "--filter", "price__color=red"], "'color' is not a lookup"),

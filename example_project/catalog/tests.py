@@ -47,7 +47,7 @@ class ProductExportTests(TransactionTestCase):
         )
         self.assertEqual(response.status_code, 200)
         rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-        self.assertEqual(rows[0][:3], ["product_id", "product_name", "sku"])
+        self.assertEqual(rows[0][:3], ["Product id", "Product name", "SKU"])
         self.assertEqual([row[1] for row in rows[1:]], ["Atlas"])
 
     def test_streaming_response_of_a_queryset(self) -> None:

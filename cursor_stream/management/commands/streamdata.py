@@ -25,6 +25,7 @@ from django.core.management.base import CommandError, CommandParser
 from cursor_stream.encoders import Format, format_for_path, get_format, registry
 from cursor_stream.exceptions import CursorStreamError, InvalidArgument
 from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport, prepare_export
+from cursor_stream.exportfields import HEADER_STYLES
 from cursor_stream.fields import parse_filter, validate_order_by
 from cursor_stream.management.base import AsyncCommand, QuietExit
 from cursor_stream.render import inline_params, quote_literal
@@ -107,7 +108,8 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--fields",
             help="Comma-separated field paths as values() takes them, e.g. "
-            "pk,category__name,attributes__color (a JSON key). Default: every concrete field "
+            "pk,category__name,attributes__color (a JSON key),created_at__year (a transform "
+            "registered on the field, computed by the database). Default: every concrete field "
             "but those of CURSOR_STREAM['SENSITIVE_FIELDS'], such as the user model's password, "
             "which are exported only when named here.",
         )
@@ -164,6 +166,13 @@ class Command(AsyncCommand):
             action="store_true",
             help="Export the labels of fields with choices instead of their stored values.",
         )
+        parser.add_argument(
+            "--header-style",
+            choices=HEADER_STYLES,
+            default="names",
+            help="Head columns with their field paths (names, the default: category__name) or "
+            "their fields' verbose names (verbose: Category name); the JSON keys too.",
+        )
         parser.add_argument("--timezone", help="Time zone of timestamps (default: TIME_ZONE).")
         parser.add_argument(
             "--engine", default="auto", help=f"One of {', '.join(ENGINES)} (default: auto)."
@@ -214,6 +223,7 @@ class Command(AsyncCommand):
             timezone=options["timezone"],
             engine=options["engine"],
             choices_display=options["choices_display"],
+            header_style=options["header_style"],
             prefetch=_count("prefetch", options["prefetch"], minimum=1),
             offset=_count("offset", options["offset"], minimum=0) or 0,
             limit=_count("limit", options["limit"], minimum=0),
