@@ -12,7 +12,7 @@ from __future__ import annotations
 import configparser
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -22,6 +22,7 @@ from .conf import get_settings
 from .exceptions import ConfigurationError, ConnectError
 from .parity import connection_time_zone
 from .sqltext import quote_ident
+from .testing import check_test_transaction
 
 # OPTIONS keys that only mean something to Django or psycopg and do not change which server,
 # database or role we talk to. Django's own isolation level is replaced by the export's transaction.
@@ -31,6 +32,21 @@ DJANGO_ONLY_OPTIONS = frozenset({"isolation_level", "pool", "server_side_binding
 # always speaks UTF-8 and has its own codecs and statement cache (CONNECT_KWARGS tunes it).
 DRIVER_ONLY_PARAMS = frozenset(
     {"client_encoding", "cursor_factory", "context", "prepare_threshold"}
+)
+
+# libpq options that only tune the transport (TCP keepalives and timeouts, SNI, compression): they
+# do not change which server, database, role or data an export reads, and asyncpg has no
+# equivalent, so they are left out rather than refused (production settings often carry them).
+TRANSPORT_ONLY_OPTIONS = frozenset(
+    {
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "sslcompression",
+        "sslsni",
+    }
 )
 
 # The libpq keywords Django builds from NAME, USER, PASSWORD, HOST and PORT.
@@ -66,6 +82,29 @@ SUPPORTED_OPTIONS = frozenset(
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
+#: PostgreSQL keeps the first NAMEDATALEN - 1 bytes of ``application_name`` (63 by default).
+APPLICATION_NAME_BYTES = 63
+
+#: ``application_name`` of labelled connections when the project sets none.
+DEFAULT_APPLICATION_NAME = "django"
+
+
+def labelled_application_name(base: str, label: str) -> str:
+    """Return ``"<base> <label>"`` within PostgreSQL's 63 bytes, shortening ``base`` first.
+
+    The server replaces characters other than printable ASCII (with ``?`` before PostgreSQL 16,
+    with longer ``\\xNN`` escapes since), which could push the label past the limit: they are
+    replaced by ``?`` here, so what ``pg_stat_activity`` shows is exactly this string.
+    """
+
+    def ascii_only(text: str) -> str:
+        return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+    label = ascii_only(label)[:APPLICATION_NAME_BYTES]
+    room = APPLICATION_NAME_BYTES - len(label) - 1
+    head = ascii_only(base)[: max(room, 0)].rstrip()
+    return f"{head} {label}" if head else label
+
 
 @dataclass(frozen=True)
 class ConnectParams:
@@ -89,6 +128,17 @@ class ConnectParams:
     assume_role: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
     sslpassword: str | None = field(default=None, repr=False)
+    #: Appended to ``application_name`` (see :meth:`labelled`).
+    application_label: str = ""
+
+    def labelled(self, label: str) -> ConnectParams:
+        """Return these parameters with ``label`` appended to the session's ``application_name``.
+
+        The project's own ``application_name`` (``OPTIONS``, ``options`` or ``CONNECT_KWARGS``;
+        ``django`` when it sets none) is kept in front, so that ``pg_stat_activity`` tells an
+        export's session from the project's web requests and from other exports.
+        """
+        return replace(self, application_label=label)
 
     @property
     def dsn(self) -> str:
@@ -130,6 +180,12 @@ class ConnectParams:
         # zone, application_name, options) rather than replacing them.
         kwargs["server_settings"].update(extra.pop("server_settings", None) or {})
         kwargs.update(extra)
+        if self.application_label:
+            session = kwargs["server_settings"]
+            session["application_name"] = labelled_application_name(
+                session.get("application_name") or DEFAULT_APPLICATION_NAME,
+                self.application_label,
+            )
         return kwargs
 
     def address(self) -> str:
@@ -260,7 +316,13 @@ def params_from_settings_dict(
     if connection_params is None:
         connection_params = django_connection_params(settings_dict)
     params = dict(connection_params)
-    known = _LOGIN_PARAMS | SUPPORTED_OPTIONS | DJANGO_ONLY_OPTIONS | DRIVER_ONLY_PARAMS
+    known = (
+        _LOGIN_PARAMS
+        | SUPPORTED_OPTIONS
+        | DJANGO_ONLY_OPTIONS
+        | DRIVER_ONLY_PARAMS
+        | TRANSPORT_ONLY_OPTIONS
+    )
     unknown = sorted(set(params) - known - ignored_options)
     if unknown:
         key = unknown[0]
@@ -368,12 +430,16 @@ def connect_params(using: str | None = None) -> ConnectParams:
     """Return the :class:`ConnectParams` of a Django database alias (call from sync code).
 
     Calls the alias's ``get_connection_params()`` each time, as Django does for each new
-    connection, so a backend handing out short-lived credentials gives fresh ones.
+    connection, so a backend handing out short-lived credentials gives fresh ones. Raises
+    :class:`~cursor_stream.testing.UncommittedTestDataError` inside a ``TestCase`` that wrote
+    rows the new connection could not see.
     """
     from django.core.exceptions import ImproperlyConfigured
     from django.db import connections
 
     alias = resolve_alias(using)
+    # Rows a TestCase wrote are invisible to the export's own connection: say so, not 0 rows.
+    check_test_transaction(alias)
     wrapper = connections[alias]
     try:
         connection_params = wrapper.get_connection_params()

@@ -4,36 +4,85 @@ Every door (``streamdata``, the admin, background jobs) translates its input (ar
 request) into an :class:`ExportDescription`; :func:`prepare_description` validates it and
 returns the :class:`~cursor_stream.export.PreparedExport`. A background job stores only the
 description (a ``JSONField``) and its worker rebuilds exactly the QuerySet that was asked for
-from it: model label, field paths, filter expressions, ordering, or for an admin export the
-admin site, the changelist query string and the selected primary keys, re-evaluated as the
-requesting user. Nothing executable is ever stored or unpickled.
+from it: model label, field paths and their labels, filter expressions, ordering, or for an
+admin export the admin site, the changelist query string, the selected primary keys and the
+chosen columns, re-evaluated as the requesting user through the ``ModelAdmin``'s own hooks.
+Nothing executable is ever stored or unpickled: a computed column (an expression) is stored by
+its name only, and exists only where a ``ModelAdmin``'s ``export_fields`` declares it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .exceptions import CursorStreamError, InvalidArgument
 from .export import ExportOptions, PreparedExport, prepare_export
+from .exportfields import ExportField
+from .sqltext import split_sql
 
 __all__ = [
     "AdminSource",
     "ExportDenied",
     "ExportDescription",
+    "StoredField",
     "prepare_description",
     "sql_with_params",
 ]
 
-#: Version of the stored form; bump when a field changes meaning.
-VERSION = 1
+#: Version of the stored form; bump when a field changes meaning. Version 1 stored the fields
+#: as plain paths, which version 2 still reads.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class ExportDenied(CursorStreamError):
     """The requesting user may not (or may no longer) run this export."""
+
+
+@dataclass(frozen=True)
+class StoredField:
+    """One column of a description: its name, its label, whether an expression computes it.
+
+    The JSON form of :class:`~cursor_stream.exportfields.ExportField` (its ``as_dict()``): a
+    field path (``category__name``, ``pk``, ``attributes__color``, ``created_at__year``) or an
+    annotation's name, with the header label it was given. A computed column's expression has
+    no JSON form: only an admin export can hold one, rebuilt from the ``ModelAdmin``'s
+    ``export_fields`` by its name.
+    """
+
+    name: str
+    label: str | None = None
+    computed: bool = False
+
+    @classmethod
+    def of(cls, entry: Any) -> StoredField:
+        """Return the stored form of a ``fields`` entry (a path, ``(path, "Label")``, ...)."""
+        if isinstance(entry, StoredField):
+            return entry
+        if isinstance(entry, Mapping):
+            if set(entry) - {"name", "label", "computed"} or not isinstance(entry.get("name"), str):
+                raise InvalidArgument(f"Bad stored column {entry!r}.")
+            label = entry.get("label")
+            if label is not None and not isinstance(label, str):
+                raise InvalidArgument(f"Bad stored column {entry!r}.")
+            return cls(entry["name"], label, bool(entry.get("computed", False)))
+        column = ExportField.of(entry)
+        return cls(**column.as_dict())
+
+    def export_field(self) -> ExportField:
+        """Return the column to export; refuse a computed one (its expression is not stored)."""
+        if self.computed:
+            raise InvalidArgument(
+                f"The column {self.name!r} is computed by an expression, which an export "
+                "description cannot store; declare it in a ModelAdmin's export_fields and "
+                "export through that admin, or export it from Python with prepare_export()."
+            )
+        return ExportField(self.name, label=self.label)
 
 
 @dataclass(frozen=True)
@@ -57,8 +106,10 @@ class ExportDescription:
     #: Raw SQL (command line only) and its parameters, sent as quoted literals.
     sql: str | None = None
     params: tuple[str, ...] = ()
-    #: Field paths (``category__name``); None: the model's concrete fields.
-    fields: tuple[str, ...] | None = None
+    #: The columns (field paths with optional labels, see :class:`StoredField`; plain paths and
+    #: ``(path, "Label")`` are accepted and stored as such); None: the model's default columns,
+    #: or for an admin export every column the ``ModelAdmin`` exports.
+    fields: tuple[StoredField, ...] | None = None
     #: ``FIELD__LOOKUP=VALUE`` expressions (the ``streamdata --filter`` syntax).
     filters: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
@@ -71,6 +122,12 @@ class ExportDescription:
     #: The requesting user's primary key (as text), None for the command line.
     user: str | None = None
     admin: AdminSource | None = None
+
+    def __post_init__(self) -> None:
+        if self.fields is not None:
+            if isinstance(self.fields, (str, bytes)) or not isinstance(self.fields, Sequence):
+                raise InvalidArgument(f"fields must be a list of columns, got {self.fields!r}.")
+            object.__setattr__(self, "fields", tuple(StoredField.of(f) for f in self.fields))
 
     # --- JSON ------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -86,7 +143,7 @@ class ExportDescription:
             raise InvalidArgument(f"An export description must be a JSON object, not {data!r}.")
         data = dict(data)
         version = data.pop("version", VERSION)
-        if version != VERSION:
+        if version not in READABLE_VERSIONS:
             raise InvalidArgument(f"Unknown export description version {version!r}.")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
@@ -109,9 +166,11 @@ class ExportDescription:
             )
         for name in ("params", "filters", "excludes"):
             data[name] = _strings(name, data.get(name) or ())
-        for name in ("fields", "order_by"):
-            if data.get(name) is not None:
-                data[name] = _strings(name, data[name])
+        if data.get("order_by") is not None:
+            data["order_by"] = _strings("order_by", data["order_by"])
+        fields = data.get("fields")
+        if fields is not None and (isinstance(fields, str) or not isinstance(fields, Sequence)):
+            raise InvalidArgument(f"fields must be a list of columns, got {fields!r}.")
         return cls(**data)
 
     def replace(self, **changes: Any) -> ExportDescription:
@@ -171,15 +230,23 @@ def prepare_description(
 
 def build_queryset(
     description: ExportDescription, *, user: Any = None
-) -> tuple[Any, list[str] | None, ExportOptions]:
-    """Return the QuerySet, field paths and options of a model or admin export."""
+) -> tuple[Any, list[ExportField] | None, ExportOptions]:
+    """Return the QuerySet, columns and options of a model or admin export.
+
+    The QuerySet keeps the ordering it was given; without one, ``prepare_export()`` applies the
+    default (:func:`~cursor_stream.export.default_ordering`).
+    """
     if description.model is None:
         raise InvalidArgument("An export needs a model (app_label.Model) or SQL.")
     if description.params:
         raise InvalidArgument("params go with SQL.")
     if description.admin is not None:
         return _admin_queryset(description, user)
-    fields = list(description.fields) if description.fields is not None else None
+    fields = (
+        [column.export_field() for column in description.fields]
+        if description.fields is not None
+        else None
+    )
     return _model_queryset(description), fields, description.options
 
 
@@ -226,16 +293,19 @@ def _model_queryset(description: ExportDescription) -> Any:
             queryset = queryset.exclude(**{key: value})
         if description.order_by:
             queryset = queryset.order_by(*validate_order_by(model, list(description.order_by)))
-        elif not queryset.ordered:
-            # Deterministic output (and a meaning for offset): primary key order.
-            queryset = queryset.order_by("pk")
     return queryset
 
 
 def _admin_queryset(
     description: ExportDescription, user: Any
-) -> tuple[Any, list[str], ExportOptions]:
-    """Rebuild an admin changelist's queryset as ``user`` sees it, checking the permission."""
+) -> tuple[Any, list[ExportField], ExportOptions]:
+    """Rebuild an admin export as ``user`` gets it on the export page, checking the permission.
+
+    The same hooks as the admin's own export: ``get_export_changelist()`` for the changelist's
+    search, filters, date drill-down and ordering, ``get_export_queryset(request, queryset)``,
+    the columns of ``get_export_fields()`` that were chosen (computed ones rebuilt from the
+    admin's declaration, by name) and the options the admin decides.
+    """
     from django.contrib.admin.options import IncorrectLookupParameters
     from django.contrib.admin.sites import all_sites
     from django.contrib.auth import get_user_model
@@ -243,12 +313,14 @@ def _admin_queryset(
     from django.test import RequestFactory
     from django.urls import NoReverseMatch, reverse
 
+    from .admin import StreamExportMixin
+
     admin = description.admin
     assert admin is not None and description.model is not None
     model = model_for(description.model)
     site = next((s for s in all_sites if s.name == admin.site), None)
     model_admin = site._registry.get(model) if site is not None else None
-    if model_admin is None or not hasattr(model_admin, "get_export_queryset"):
+    if not isinstance(model_admin, StreamExportMixin):
         raise InvalidArgument(
             f"{description.model} has no export-enabled admin on the admin site {admin.site!r}."
         )
@@ -272,9 +344,10 @@ def _admin_queryset(
             f"The user {user.get_username()!r} may not export {model._meta.verbose_name_plural}."
         )
     try:
-        queryset = model_admin.get_export_queryset(request)
+        changelist = model_admin.get_export_changelist(request)
     except IncorrectLookupParameters:
         raise InvalidArgument("The changelist filters of this export are invalid.") from None
+    queryset = model_admin.get_export_queryset(request, changelist.queryset)
     if admin.selected is not None:
         queryset = queryset.filter(pk__in=list(admin.selected))
     if description.database:
@@ -282,13 +355,17 @@ def _admin_queryset(
     formats = model_admin.get_export_formats(request)
     if description.options.format not in formats:
         raise InvalidArgument(f"The export format {description.options.format!r} is not offered.")
+    names = None if description.fields is None else [f.name for f in description.fields]
+    columns = model_admin.get_export_columns(request, queryset, names)
     # What the admin decides is not the description's to override.
+    decided = model_admin.get_export_options(request, description.options.format)
     options = dataclasses.replace(
         description.options,
-        escape_formulas=model_admin.export_escape_formulas,
-        choices_display=model_admin.export_choices_display,
+        escape_formulas=decided.escape_formulas,
+        choices_display=decided.choices_display,
+        header_style=decided.header_style,
     )
-    return queryset, model_admin.get_export_fields(request), options
+    return queryset, columns, options
 
 
 def sql_with_params(sql: str, params: list[str]) -> str:
@@ -296,11 +373,21 @@ def sql_with_params(sql: str, params: list[str]) -> str:
 
     Command-line values are untyped text; as quoted literals the server infers their types from
     the context (``WHERE price > '10'``), as psql would. They are quoted (``quote_literal``),
-    never spliced raw, and the export runs in a read-only transaction.
+    never spliced raw, and the export runs in a read-only transaction. A statement that is not
+    a query, or a number of values other than the placeholders', is refused before anything
+    runs or is written.
     """
     from .render import inline_params, quote_literal
     from .sql import rewrite_placeholders
 
+    _check_query(sql)
+    count = _placeholders(sql)
+    if count != len(params):
+        raise InvalidArgument(
+            f"The SQL has {_plural(count, 'placeholder')}, {_plural(len(params), '--param value')}"
+            "; give one --param per placeholder (%s, or $1, $2, ...), and write %% for a "
+            "literal %."
+        )
     if not params:
         return sql
     try:
@@ -312,6 +399,54 @@ def sql_with_params(sql: str, params: list[str]) -> str:
         raise
     except ValueError as exc:
         raise InvalidArgument(str(exc)) from None
+
+
+#: Positional placeholders of --sql: psycopg's %s (%% is a literal %) or asyncpg's $n.
+_PLACEHOLDER = re.compile(r"%%|%s|(?<![\w$])\$(\d+)(?![\w$])")
+#: The statements that return rows and can be wrapped as a subquery by an export.
+QUERY_KEYWORDS = ("SELECT", "WITH", "VALUES", "TABLE")
+#: Statements that are not queries (PostgreSQL's "SQL Commands" reference); other words are
+#: left for the server to report (a typo is a syntax error with its position).
+OTHER_STATEMENTS = frozenset(
+    {
+        *("ABORT", "ALTER", "ANALYZE", "BEGIN", "CALL", "CHECKPOINT", "CLOSE", "CLUSTER"),
+        *("COMMENT", "COMMIT", "COPY", "CREATE", "DEALLOCATE", "DECLARE", "DELETE", "DISCARD"),
+        *("DO", "DROP", "END", "EXECUTE", "EXPLAIN", "FETCH", "GRANT", "IMPORT", "INSERT"),
+        *("LISTEN", "LOAD", "LOCK", "MERGE", "MOVE", "NOTIFY", "PREPARE", "REASSIGN", "REFRESH"),
+        *("REINDEX", "RELEASE", "RESET", "REVOKE", "ROLLBACK", "SAVEPOINT", "SECURITY", "SET"),
+        *("SHOW", "START", "TRUNCATE", "UNLISTEN", "UPDATE", "VACUUM"),
+    }
+)
+
+
+def _code(sql: str) -> str:
+    """Return ``sql`` without its literals, quoted identifiers and comments."""
+    return " ".join(text for kind, text in split_sql(sql) if kind == "code")
+
+
+def _placeholders(sql: str) -> int:
+    """Return how many --param values ``sql`` takes."""
+    percent = dollar = 0
+    for match in _PLACEHOLDER.finditer(_code(sql)):
+        if match.group() == "%s":
+            percent += 1
+        elif match.group(1):
+            dollar = max(dollar, int(match.group(1)))
+    return percent or dollar
+
+
+def _check_query(sql: str) -> None:
+    """Refuse a statement that is not a query before anything runs or is written."""
+    first = re.match(r"[\s(]*([A-Za-z]+)", _code(sql))
+    if first is not None and first.group(1).upper() in OTHER_STATEMENTS:
+        raise InvalidArgument(
+            f"--sql must be a query returning rows ({', '.join(QUERY_KEYWORDS)}), not "
+            f"{first.group(1).upper()}: exports run in a read-only transaction."
+        )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 #: Keys of :class:`ExportDescription` (for doors that build one from keyword arguments).

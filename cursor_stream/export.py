@@ -3,7 +3,7 @@
 ``prepare_export()`` validates everything that can be checked without running the query and
 returns a :class:`PreparedExport`; its :meth:`~PreparedExport.achunks` async generator opens one
 connection and transaction, yields the header bytes before the first row is fetched, then the
-rows through one of two engines that produce the same bytes (DESIGN section 4):
+rows through one of two engines that produce the same bytes (docs/architecture.md §5):
 
 * ``copy``: ``COPY (<rendered query>) TO STDOUT`` through asyncpg, the fast path;
 * ``cursor``: a server-side cursor fetching the same rendered text, encoded in Python
@@ -23,20 +23,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, TypeVar
 
+from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
-from .encoders import Format, get_format
-from .exceptions import InvalidArgument
-from .fields import resolve_field_path, validate_fields
+from .encoders import Format, get_format, registry
+from .exceptions import CursorStreamError, InvalidArgument
+from .exportfields import HEADER_STYLES, ExportField, column_headers, export_fields, select_columns
+from .fields import resolve_field_path
+from .params import param_type_sql
 from .render import (
     ColumnSpec,
+    check_json_keys,
     inline_params,
-    param_type_sql,
     render_query,
     rendered_types,
     session_sql,
 )
 from .sinks import AtomicFile
-from .sql import Column, CompiledQuery, compile_source
+from .sql import Column, CompiledQuery, _in_thread, compile_source
 from .streaming import ConnectionSlot, Params, Snapshot, StreamOptions, _translated
 
 __all__ = [
@@ -60,6 +63,9 @@ COPY_QUEUE_SIZE = 16
 #: COPY pieces already queued are merged into chunks of up to about this many bytes.
 COALESCE_BYTES = 256 * 1024
 
+#: Seconds a row estimate may take (connecting included) before it is given up.
+ESTIMATE_TIMEOUT = 1.0
+
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -69,6 +75,8 @@ class ExportOptions:
     format: str = "csv"
     header: bool = True
     bom: bool = False
+    #: Prefix text cells starting with = + - @ tab CR LF with ' (OWASP CSV injection); applies
+    #: to formats declaring ``formula_escaping`` (csv, tsv) and is ignored by the others.
     escape_formulas: bool = False
     #: Time zone of timestamps; None: Django's TIME_ZONE.
     timezone: str | None = None
@@ -76,6 +84,9 @@ class ExportOptions:
     engine: str = "auto"
     #: Export the labels of fields with choices instead of the stored values.
     choices_display: bool = False
+    #: Headers of columns without a label: "names" (``category__name``, as given) or
+    #: "verbose" (``Category name``, from verbose names); the JSON keys too.
+    header_style: str = "names"
     prefetch: int | None = None
     offset: int = 0
     limit: int | None = None
@@ -104,6 +115,10 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
         raise InvalidArgument(
             f"Unknown engine {options.engine!r}; use one of {', '.join(ENGINES)}."
         )
+    if options.header_style not in HEADER_STYLES:
+        raise InvalidArgument(
+            f"Unknown header_style {options.header_style!r}; use one of {', '.join(HEADER_STYLES)}."
+        )
     for name in ("offset",):
         value = getattr(options, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -119,9 +134,8 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
     ):
         raise InvalidArgument(f"prefetch must be an integer >= 1, got {options.prefetch!r}.")
     if options.bom and not fmt.supports_bom:
-        raise InvalidArgument(
-            f"A byte order mark (bom) only applies to csv and tsv, not {fmt.name}."
-        )
+        takers = ", ".join(name for name, cls in registry.items() if cls.supports_bom)
+        raise InvalidArgument(f"A byte order mark (bom) only applies to {takers}, not {fmt.name}.")
     tz = options.timezone
     if tz is None:
         from django.conf import settings
@@ -149,18 +163,44 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
     return fmt, tz
 
 
-def _queryset_for_export(source: Any, fields: Sequence[str] | None) -> tuple[Any, list[Any]]:
-    """Return a values_list() QuerySet and the model field behind each column (None if none)."""
+def _queryset_for_export(
+    source: Any, fields: Sequence[ExportField] | None, *, json_text: bool = False
+) -> tuple[Any, list[Any]]:
+    """Return a values_list() QuerySet and the model field behind each column (None if none).
+
+    ``fields``: the columns, computed ones added as annotations (see
+    :func:`~cursor_stream.exportfields.select_columns`, which ``json_text`` is passed to).
+
+    Without ``fields`` the columns are those the QuerySet itself selects: for model instances
+    the concrete fields it loads (``only()``/``defer()`` honoured) and its annotations; for
+    ``values()``/``values_list()`` without names every column. Fields listed in
+    ``CURSOR_STREAM['SENSITIVE_FIELDS']`` are left out of such a default set; they are exported
+    only when ``fields`` names them.
+    """
     from django.db.models.query import ModelIterable
 
     model = source.model
     if fields is not None:
-        model_fields: list[Any] = validate_fields(model, list(fields))
-        return source.values_list(*fields), model_fields
-    if source._iterable_class is ModelIterable or issubclass(source._iterable_class, ModelIterable):
-        concrete = [f for f in model._meta.concrete_fields]
+        return select_columns(source, fields, json_text=json_text)
+    if issubclass(source._iterable_class, ModelIterable):
+        # values_list() clears deferred loading: keep the fields the ORM itself would load, by
+        # the select mask its compiler uses (get_default_columns() skips fields outside it).
+        mask = source.query.get_select_mask()
+        concrete = [
+            f
+            for f in model._meta.concrete_fields
+            if (not mask or f in mask) and not is_sensitive(f)
+        ]
         names = [f.attname for f in concrete] + list(source.query.annotation_select)
         return source.values_list(*names), concrete + [None] * (len(names) - len(concrete))
+    if not source._fields:
+        # values() without names selects every concrete field (extra() columns first,
+        # annotations last, as Django orders them).
+        query = source.query
+        hidden = {f.attname for f in model._meta.concrete_fields if is_sensitive(f)}
+        if hidden & set(query.values_select):
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            return source.values_list(*[n for n in names if n not in hidden]), []
     return source, []
 
 
@@ -204,26 +244,44 @@ def prepare_export(
     source: Any,
     params: Params = None,
     *,
-    fields: Sequence[str] | None = None,
+    fields: Sequence[Any] | None = None,
     using: str | None = None,
     options: ExportOptions = ExportOptions(),
 ) -> PreparedExport:
     """Compile and validate an export of a model, QuerySet or SQL string (call from sync code).
 
-    ``fields`` are model field paths (``category__name``) checked against the model's ``_meta``;
-    they become the header. Raw SQL is described by the server now (one short connection), so
-    that a syntax error or an unknown column is raised here, before any output is produced.
-    Raises :class:`~cursor_stream.exceptions.CursorStreamError` subclasses.
+    ``fields`` are the columns: model field paths (``category__name``, checked against the
+    model's ``_meta``), annotation names, ``(path, "Label")``, computed columns
+    ``(name, expression[, "Label"])`` or :class:`~cursor_stream.exportfields.ExportField`.
+    Their headers follow ``options.header_style`` unless labelled. Raw SQL is described by the
+    server now (one short connection), so that a syntax error or an unknown column is raised
+    here, before any output is produced. Raises
+    :class:`~cursor_stream.exceptions.CursorStreamError` subclasses.
     """
     from django.db import models
     from django.db.models.query import QuerySet
+    from django.utils.text import capfirst
 
     fmt, timezone = _check_options(options)
+    # Formula escaping protects spreadsheets opening CSV/TSV text; other formats declare they
+    # need none (JSON is data for programs, xlsx writes strings as strings), and their values
+    # are never altered, whoever asked for escaping.
+    options = replace(options, escape_formulas=options.escape_formulas and fmt.formula_escaping)
     if isinstance(source, type) and issubclass(source, models.Model):
         source = source._default_manager.all()  # type: ignore[attr-defined]
     model_fields: list[Any] = []
+    title: str | None = None
+    model: Any = None
+    columns: list[ExportField] | None = None
     if isinstance(source, QuerySet):
-        source, model_fields = _queryset_for_export(source, fields)
+        model = source.model
+        title = capfirst(str(model._meta.verbose_name_plural))
+        source = default_ordering(source)
+        columns = export_fields(fields) if fields is not None else None
+        # JSON key paths: their text (blue), not their JSON ("blue"), in text formats.
+        source, model_fields = _queryset_for_export(
+            source, columns, json_text=fmt.rendering == "text"
+        )
     elif fields is not None:
         raise InvalidArgument("fields can only be given with a model or QuerySet, not raw SQL.")
     compiled = compile_source(source, params, using=using)
@@ -235,15 +293,18 @@ def prepare_export(
     else:
         names = [c.name for c in _describe_in_thread(compiled, conn_params)]
         model_fields = [None] * len(names)
+    headers = column_headers(model, names, columns, options.header_style)
+    if fmt.rendering == "json":
+        check_json_keys(headers)
     specs = tuple(
-        ColumnSpec(name, _choices(f) if options.choices_display else None)
-        for name, f in zip(
-            names, model_fields + [None] * (len(names) - len(model_fields)), strict=False
+        ColumnSpec(header, _choices(f) if options.choices_display else None)
+        for header, f in zip(
+            headers, model_fields + [None] * (len(names) - len(model_fields)), strict=False
         )
     )
     return PreparedExport(
         format=fmt,
-        columns=tuple(names),
+        columns=tuple(headers),
         alias=compiled.alias,
         compiled=compiled,
         specs=specs,
@@ -252,13 +313,37 @@ def prepare_export(
         timezone=timezone,
         connect_params=conn_params,
         stream_options=StreamOptions.from_settings(prefetch=options.prefetch),
+        title=title,
     )
+
+
+def default_ordering(queryset: Any) -> Any:
+    """Return ``queryset`` in the order an export of it has when none is given.
+
+    The QuerySet's own ordering (``order_by()``, else the model's ``Meta.ordering``), as
+    ``list(queryset)`` would give; else the primary key, so that two exports of the same rows
+    are identical and ``offset`` means something. Left alone: a QuerySet whose ordering was
+    cleared with ``order_by()`` (the server's order, no sort), and those that an ``ORDER BY pk``
+    would change or that cannot be reordered (sliced, ``distinct()``, grouped by an aggregate,
+    ``union()``).
+    """
+    query = queryset.query
+    if (
+        queryset.ordered
+        or not query.default_ordering
+        or query.is_sliced
+        or query.distinct
+        or query.combinator
+        or query.group_by is not None
+    ):
+        return queryset
+    return queryset.order_by("pk")
 
 
 def _resolved_engine(fmt: type[Format], options: ExportOptions) -> str:
     if options.engine != "auto":
         return options.engine
-    # COPY is ~3x faster (DESIGN section 5) whenever it can write the same bytes.
+    # COPY is several times faster (benchmarks/README.md) whenever it can write the same bytes.
     bounded = options.offset > 0 or options.limit is not None
     return "copy" if fmt.copy_options is not None and not bounded else "cursor"
 
@@ -281,6 +366,7 @@ class PreparedExport:
     """A compiled, validated export; iterate :meth:`achunks` to produce it (once or many times)."""
 
     format: type[Format]
+    #: The header of each column, which is also its key in JSON.
     columns: tuple[str, ...]
     alias: str
     compiled: CompiledQuery = field(repr=False)
@@ -291,6 +377,9 @@ class PreparedExport:
     timezone: str
     connect_params: ConnectParams = field(repr=False)
     stream_options: StreamOptions = field(repr=False)
+    #: A name for the data inside the file (the xlsx sheet): the model's verbose_name_plural;
+    #: None for raw SQL.
+    title: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -320,7 +409,9 @@ class PreparedExport:
         a resumable background export).
         """
         stats = stats if stats is not None else ExportStats()
-        encoder = self.format(self.columns, header=self.options.header, bom=self.options.bom)
+        encoder = self.format(
+            self.columns, header=self.options.header, bom=self.options.bom, title=self.title
+        )
         encoding = _Encoding(encoder)
         try:
             chunks = self._achunks(encoding, stats, estimate, slot, snapshot)
@@ -360,23 +451,22 @@ class PreparedExport:
         async with opened as snap:
             conn = snap.connection
             with _translated():
-                await conn.execute(session_sql(self.timezone))
+                await conn.execute(session_sql())
             columns = await snap.columns(self.compiled)
+            # The query runs in the session time zone of Django's connection (it can decide
+            # which rows match); timestamps are printed in the export's own.
+            session_zone = self.connect_params.server_settings.get("TimeZone")
             sql = render_query(
                 self.compiled.sql,
                 columns,
                 self.specs,
                 rendering=self.format.rendering,
                 escape_formulas=self.options.escape_formulas,
+                zone=None if self.timezone == session_zone else self.timezone,
             )
             rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
             if estimate:
-                estimated = await _estimate_rows(conn, rendered)
-                if estimated is not None:
-                    estimated = max(0, estimated - self.options.offset)
-                    if self.options.limit is not None:
-                        estimated = min(estimated, self.options.limit)
-                stats.estimated_rows = estimated
+                stats.estimated_rows = self._bounded(await _estimate_rows(conn, rendered))
             encoder.set_column_types(
                 rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
             )
@@ -414,6 +504,46 @@ class PreparedExport:
                 yield chunk
         stats.finished = time.monotonic()
 
+    def _bounded(self, estimated: int | None) -> int | None:
+        """Return a row estimate of the whole query, less ``offset`` and at most ``limit``."""
+        if estimated is None:
+            return None
+        estimated = max(0, estimated - self.options.offset)
+        if self.options.limit is not None:
+            estimated = min(estimated, self.options.limit)
+        return estimated
+
+    async def aestimate_rows(self, *, within: float = ESTIMATE_TIMEOUT) -> int | None:
+        """Return the planner's estimate of the rows this export writes, or None.
+
+        ``EXPLAIN`` only (nothing is counted), on a short connection of its own labelled
+        ``cursor_stream estimate`` in ``pg_stat_activity``. A database that does not answer
+        ``within`` seconds (connecting included; the statement runs under that
+        ``statement_timeout``), has no free ``MAX_CONNECTIONS`` place, or fails, gives None:
+        an estimate is never worth a wait or an error.
+        """
+        import asyncpg
+
+        if self.compiled.empty or self.options.limit == 0:
+            return 0
+        milliseconds = max(1, int(within * 1000))
+        configured = self.stream_options.statement_timeout
+        options = replace(
+            self.stream_options,
+            statement_timeout=min(milliseconds, configured) if configured else milliseconds,
+            connection_wait=0.0,
+        )
+        params = self.connect_params.labelled("cursor_stream estimate")
+        try:
+            async with asyncio.timeout(within), Snapshot(params, options) as snap:
+                return self._bounded(await _estimate_rows(snap.connection, self.compiled))
+        except (CursorStreamError, OSError, TimeoutError, asyncpg.PostgresError):
+            return None
+
+    def estimate_rows(self, *, within: float = ESTIMATE_TIMEOUT) -> int | None:
+        """Return :meth:`aestimate_rows` from sync code (on an event loop of its own)."""
+        return _in_thread(lambda: asyncio.run(self.aestimate_rows(within=within)))
+
     async def awrite_to(
         self,
         target: str | os.PathLike[str] | IO[bytes],
@@ -443,9 +573,9 @@ class PreparedExport:
 class _Encoding:
     """Run a format's calls inline or, for a blocking format, in a worker thread of its own.
 
-    xlsx encodes through a pure-Python writer (a few microseconds per cell, seconds to assemble
-    the archive at the end): run on the event loop, that would stall every other request of an
-    ASGI server. One thread per export runs the calls one at a time, in order.
+    xlsx builds several milliseconds of XML per batch in Python: run on the event loop, that
+    would stall every other request of an ASGI server. One thread per export runs the calls one
+    at a time, in order.
     """
 
     def __init__(self, encoder: Format) -> None:
@@ -481,7 +611,7 @@ class _Encoding:
         self._executor.shutdown(wait=False)
 
 
-async def _inline_params(conn: Any, compiled: CompiledQuery) -> str:
+async def _inline_params(snap: Snapshot, compiled: CompiledQuery) -> str:
     """Return the SQL with its parameters inlined as literals rendered by the server.
 
     COPY takes no bind parameters. Each value is sent once, bound with the type the server
@@ -490,13 +620,15 @@ async def _inline_params(conn: Any, compiled: CompiledQuery) -> str:
     """
     if not compiled.params:
         return compiled.sql
+    conn = snap.connection
+    stmt = await snap.prepare(compiled)
+    arguments = await snap.arguments(stmt, compiled)
     with _translated(compiled.sql):
-        stmt = await conn.prepare(compiled.sql)
         types = stmt.get_parameters()
         exprs = ", ".join(
             f"quote_nullable(${i}::{param_type_sql(t)}::text)" for i, t in enumerate(types, 1)
         )
-        literals = await conn.fetchrow(f"SELECT {exprs}", *compiled.params)
+        literals = await conn.fetchrow(f"SELECT {exprs}", *arguments)
     return inline_params(compiled.sql, list(literals))
 
 
@@ -510,7 +642,7 @@ async def _copy_chunks(
     stops reading the socket and the server stops sending.
     """
     conn = snap.connection
-    sql = await _inline_params(conn, compiled)
+    sql = await _inline_params(snap, compiled)
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
 
     async def sink(data: bytes) -> None:
@@ -579,7 +711,7 @@ async def _read_ahead(items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
     """Yield the items (never None) of ``items``, asking for the next before yielding one.
 
     A cursor fetch is a round trip: the server sits idle while Python encodes a batch, then
-    Python sits idle while the server produces the next one (issue 4: about 1.5 s of a 1M-row
+    Python sits idle while the server produces the next one (about 1.5 s of a 1M-row
     export). Here the next fetch is sent before the current batch is handed out, so the server
     works while the batch is encoded and written; one more batch is held in memory at most.
     """
@@ -623,7 +755,9 @@ async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
     await conn.execute("SAVEPOINT cursor_stream_estimate")
     try:
         plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *compiled.params)
-        rows = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
+        if isinstance(plan, str):
+            plan = json.loads(plan)  # the json codec (parity.install_codecs) parses it already
+        rows = int(plan[0]["Plan"]["Plan Rows"])
     except (asyncpg.PostgresError, ValueError, KeyError, IndexError, TypeError):
         await conn.execute("ROLLBACK TO SAVEPOINT cursor_stream_estimate")
         return None

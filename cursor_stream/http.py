@@ -2,7 +2,7 @@
 
 Django silently buffers a ``StreamingHttpResponse`` whose iterator kind does not match the server
 (an async iterator under WSGI, a sync one under ASGI) into one list, with only a warning
-(DESIGN section 2). So each response gets exactly the kind its server consumes:
+(docs/architecture.md §2). So each response gets exactly the kind its server consumes:
 
 * ASGI: :class:`AsyncChunks`, the export's async generator, consumed on the server's event loop.
 * WSGI: :class:`ThreadedChunks`, a sync iterator fed by one event-loop thread per response
@@ -13,37 +13,49 @@ the server is done with the response (normally, or because the client went away)
 stop the export and release its transaction and connection at once rather than whenever the
 garbage collector gets to the suspended generator.
 
-Everything that can fail because of the request (unknown format, field or query that does not
-compile) fails in :func:`streaming_response`, synchronously, before a byte is sent, as
-``BadRequest`` (HTTP 400). A database error after the status line went out cannot change the
-status any more: it is logged with the export's identity, an explicit error marker ends the body
-where the format allows one, and the error is re-raised so the server aborts the chunked transfer
-(the client sees a truncated download, never a silent success).
+Which kind the server consumes is decided by the request's handler: the ``request`` given, else
+the handler class that sent ``request_started`` for the request being served (remembered per
+thread and per context, see :func:`handler_is_async`), never a guess from a running event loop
+alone (a sync view under ASGI runs in a worker thread without one).
+
+Everything that can fail because of the request (unknown format or field, a filter value that
+does not compile) fails in :func:`streaming_response`, synchronously, before a byte is sent, as
+``BadRequest`` (HTTP 400). A database that cannot be reached while preparing (connection
+refused, lost, timed out) is a 503 logged as an error; a query the server refuses is the
+view's bug, an exception and so a 500. A database error after the status line went out cannot
+change the status any more: it is logged with the export's identity, an explicit error marker
+ends the body where the format allows one, and the error is re-raised so the server aborts the
+chunked transfer (the client sees a truncated download, never a silent success).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import inspect
 import json
 import logging
 import queue
 import threading
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import BadRequest, FieldError
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from .exceptions import (
     CompileError,
-    ConfigurationError,
+    ConnectError,
+    ConnectionLost,
     CursorStreamError,
     ExportsBusy,
     InvalidArgument,
+    StreamTimeout,
 )
 from .streaming import reserve_slot
 
@@ -85,6 +97,11 @@ class ExportIdentity:
         if self.user:
             parts.append(f"by {self.user}")
         return " ".join(parts)
+
+
+def export_label(export_id: str) -> str:
+    """Return what an export's connection appends to ``application_name``."""
+    return f"cursor_stream export {export_id}"
 
 
 def error_trailer(format_name: str, identity: ExportIdentity, exc: BaseException) -> bytes:
@@ -367,21 +384,70 @@ class ThreadedChunks:
 # The response
 
 
+# The handler serving the current request, as ``request_started`` names it (its sender). It is
+# kept in two places because Django delivers the signal in two ways. WSGIHandler sends it in the
+# request's own thread and context: a context variable reaches the view, and also an async
+# view, which async_to_sync() runs in another thread with a copy of the context. ASGIHandler
+# sends it with Signal.asend(), which runs sync receivers through sync_to_async() inside an
+# asyncio.gather() task, so a context variable set there never reaches the request; but the
+# receiver runs in the request's thread-sensitive worker thread (asgiref's
+# ThreadSensitiveContext), the very thread that then runs a sync view: a thread-local does.
+# (django/core/handlers/asgi.py and wsgi.py send the signal; django/dispatch/dispatcher.py,
+# Signal.asend(), gathers the receivers.)
+_handler_var: contextvars.ContextVar[type | None] = contextvars.ContextVar(
+    "cursor_stream_handler", default=None
+)
+_handler_local = threading.local()
+
+
+def _request_started(sender: type, **kwargs: Any) -> None:
+    _handler_var.set(sender)
+    _handler_local.handler = sender
+
+
+def _request_finished(sender: Any, **kwargs: Any) -> None:
+    _handler_var.set(None)
+    _handler_local.handler = None
+
+
+request_started.connect(_request_started, dispatch_uid="cursor_stream.http.request_started")
+request_finished.connect(_request_finished, dispatch_uid="cursor_stream.http.request_finished")
+
+
+def handler_is_async() -> bool | None:
+    """Return whether the handler serving the current request consumes async iterators.
+
+    The handler is the sender of ``request_started`` for this request: ASGIHandler (and the
+    test AsyncClient's handler) have an async ``__call__``, WSGIHandler (and the test Client's)
+    a sync one. None when no request is being served here (code outside a request).
+    """
+    handler = None
+    if not _on_event_loop():
+        # On an event loop the thread-local is not the request's: the server's loop thread
+        # serves many requests and runs no sync receiver.
+        handler = getattr(_handler_local, "handler", None)
+    if handler is None:
+        handler = _handler_var.get()
+    if handler is None:
+        return None
+    return inspect.iscoroutinefunction(handler.__call__)
+
+
 def is_asgi_request(request: HttpRequest | None) -> bool:
     """Return True when ``request`` came through Django's ASGI handler.
 
-    Without a request, guess from the calling context: an async view runs on the server's
-    event loop. Pass ``asynchronous=`` to :func:`streaming_response` to decide explicitly.
+    Without a request, ask the handler serving the current request (:func:`handler_is_async`);
+    outside any request, code running on an event loop is taken as ASGI. Pass
+    ``asynchronous=`` to :func:`streaming_response` to decide explicitly.
     """
     if request is not None:
         from django.core.handlers.asgi import ASGIRequest
 
         return isinstance(request, ASGIRequest)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+    serving = handler_is_async()
+    if serving is not None:
+        return serving
+    return _on_event_loop()
 
 
 def describe_source(source: Any) -> str:
@@ -411,30 +477,37 @@ def streaming_response(
     ``source`` is a QuerySet or SQL (with ``params``); ``filename`` gets the format's extension
     unless it has one (default ``export.<ext>``); ``fields`` picks and orders the exported
     columns; keyword options (``header``, ``bom``, ``escape_formulas``, ``timezone``, ...)
-    override those of ``options``. Formula escaping is on by default here (a browser download
-    usually ends up in a spreadsheet). The content is an async iterator when ``request`` came
-    through ASGI and a sync iterator under WSGI (or as ``asynchronous`` says).
+    override those of ``options``. Without ``fields`` the columns are those the QuerySet loads,
+    minus ``CURSOR_STREAM['SENSITIVE_FIELDS']``. Formula escaping is on by default here (a
+    browser download usually ends up in a spreadsheet; it applies to CSV and TSV only). The
+    content is an async iterator when the request is served through ASGI and a sync iterator
+    under WSGI, as ``request`` says, else the handler serving the current request (or as
+    ``asynchronous`` says).
 
-    The query is compiled and validated now: a bad format, field or query raises
-    ``BadRequest`` (HTTP 400) before anything is sent. Call from sync or async views.
+    The query is compiled and validated now: a bad format, field or filter value raises
+    ``BadRequest`` (HTTP 400) before anything is sent. A database that cannot be reached
+    (``ConnectError``, ``ConnectionLost``, ``StreamTimeout`` while describing raw SQL) or whose
+    every export connection is taken answers 503 with ``Retry-After``. Anything else is the
+    view's or the project's error and propagates (HTTP 500, logged by Django): a bad option,
+    a ``ConfigurationError``, a ``QueryError`` for SQL the server refuses (the SQL is the
+    view's; a view that takes SQL from its caller should catch ``QueryError`` and answer 400).
+    Call from sync or async views.
     """
-    from dataclasses import replace
-
     from .export import ExportOptions, prepare_export
 
     base = options if options is not None else ExportOptions(escape_formulas=True)
+    opts = replace(base, format=format, **option_overrides)  # TypeError: the view's mistake
     try:
-        opts = replace(base, format=format, **option_overrides)
         prepared = prepare_export(source, params, fields=fields, using=using, options=opts)
-    except ConfigurationError:
-        raise  # the project's fault, not the request's: a 500 and a traceback in the log
     except ExportsBusy as exc:
         # Raw SQL is described by the server while preparing: that connection can find every
         # place taken, which is the same 503 as for the export itself.
         return _busy_response(exc, describe_source(source))
-    except (CompileError, InvalidArgument, FieldError, TypeError, ValueError) as exc:
-        raise BadRequest(f"Cannot export this data: {exc}") from exc
-    except CursorStreamError as exc:
+    except (ConnectError, ConnectionLost, StreamTimeout) as exc:
+        return _unavailable_response(exc, describe_source(source))
+    except (InvalidArgument, CompileError, FieldError, TypeError, ValueError) as exc:
+        # The caller's input: fields, format and filter values usually come from the request.
+        # (Checked after the database errors: none of those is a ValueError.)
         raise BadRequest(f"Cannot export this data: {exc}") from exc
     return response_for(
         prepared,
@@ -463,6 +536,11 @@ def response_for(
         alias=prepared.alias,
         path=request.get_full_path() if request is not None else "",
         user=str(user.get_username()) if user is not None and user.is_authenticated else "",
+    )
+    # pg_stat_activity shows which export a session belongs to (the id of the log lines and
+    # of the X-Export-Id header), next to the project's own application_name.
+    prepared = replace(
+        prepared, connect_params=prepared.connect_params.labelled(export_label(identity.id))
     )
     if asynchronous is None:
         asynchronous = is_asgi_request(request)
@@ -506,6 +584,20 @@ def _busy_response(exc: ExportsBusy, what: str) -> HttpResponse:
     busy["Retry-After"] = "5"
     busy["Cache-Control"] = "no-store"
     return busy
+
+
+def _unavailable_response(exc: CursorStreamError, what: str) -> HttpResponse:
+    # Logged as an error with its traceback (error trackers, and Django's own log of the 503
+    # reaches ADMINS); the client learns only that it may retry, not where the database is.
+    logger.error("Could not prepare %s: %s", what, exc, exc_info=exc)
+    unavailable = HttpResponse(
+        "The export's database is unavailable; try again later.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    unavailable["Retry-After"] = "5"
+    unavailable["Cache-Control"] = "no-store"
+    return unavailable
 
 
 def _on_event_loop() -> bool:

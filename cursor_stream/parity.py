@@ -140,7 +140,7 @@ async def install_codecs(conn: asyncpg.Connection) -> None:
     nothing to the server; statements prepared afterwards use these codecs.
     """
     await conn.set_type_codec(
-        "float4", schema="pg_catalog", encoder=repr, decoder=float, format="text"
+        "float4", schema="pg_catalog", encoder=str, decoder=float, format="text"
     )
     for name in TEXT_TYPES:
         await conn.set_type_codec(
@@ -156,19 +156,17 @@ def _json_text(value: Any) -> str:
 
 
 async def install_extension_codecs(
-    conn: asyncpg.Connection, attributes: Sequence[Any], profile: ValueProfile
+    conn: asyncpg.Connection, types: Sequence[Any], profile: ValueProfile
 ) -> bool:
-    """Set codecs for extension types in a result (one round trip each); True if any was set.
+    """Set codecs for extension types among result columns or parameters; True if any was set.
 
-    ``hstore`` has no fixed type OID, so asyncpg must look it up; this happens only for results
-    that hold one, and the statement has to be prepared again afterwards.
+    ``hstore`` has no fixed type OID, so asyncpg must look it up (a round trip); this happens
+    only for statements that use one, which then have to be prepared again.
     """
-    if not profile.hstore_as_dict:
-        return False
     changed = False
-    for attribute in attributes:
-        type_ = attribute.type
-        if type_.name in ("hstore", "hstore[]"):
+    for item in types:
+        type_ = _type_of(item)
+        if profile.hstore_as_dict and type_.name in ("hstore", "hstore[]"):
             await conn.set_builtin_type_codec(
                 "hstore", schema=type_.schema, codec_name="pg_contrib.hstore"
             )
@@ -176,9 +174,18 @@ async def install_extension_codecs(
     return changed
 
 
-def needs_extension_codecs(attributes: Sequence[Any], profile: ValueProfile) -> bool:
-    """Return True when :func:`install_extension_codecs` has something to do for this result."""
-    return profile.hstore_as_dict and any(a.type.name in ("hstore", "hstore[]") for a in attributes)
+def needs_extension_codecs(types: Sequence[Any], profile: ValueProfile) -> bool:
+    """Return True when :func:`install_extension_codecs` has something to do for ``types``."""
+    for item in types:
+        type_ = _type_of(item)
+        if profile.hstore_as_dict and type_.name in ("hstore", "hstore[]"):
+            return True
+    return False
+
+
+def _type_of(item: Any) -> Any:
+    # Result attributes carry their type in .type; parameter types are types themselves.
+    return getattr(item, "type", item)
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,7 +268,9 @@ class _Fixes:
 
     def timestamptz(self, value: Any) -> Any:
         if value.tzinfo is None:  # asyncpg's ±infinity, naive even for timestamptz
-            return self.infinity(value)
+            # psycopg 3 refuses it; psycopg2 gives datetime.max/min, with the tzinfo that
+            # Django's tzinfo_factory gives every timestamptz.
+            return self.infinity(value).replace(tzinfo=self.profile.timezone)
         if self.naive:
             local = value.astimezone(self.target)
             # psycopg 3 converts as we do, keeping ``fold`` for the second of two equal local
@@ -356,7 +365,9 @@ def _mapped(fix: ValueFix) -> ColumnFix:
     return column_fix
 
 
-def _checked_infinity(fixes: _Fixes, sentinels: tuple[Any, Any]) -> ColumnFix:
+def _checked_infinity(
+    fixes: _Fixes, sentinels: tuple[Any, Any], *, aware: bool = False
+) -> ColumnFix:
     """Return a check of a date/timestamp column for asyncpg's ``±infinity`` objects.
 
     ``in`` runs at C speed; it compares with ``==``, which a real 9999-12-31 also matches, so
@@ -365,8 +376,10 @@ def _checked_infinity(fixes: _Fixes, sentinels: tuple[Any, Any]) -> ColumnFix:
     """
     high, low = sentinels
 
-    def check(column: Sequence[Any]) -> None:
+    def check(column: Sequence[Any]) -> Sequence[Any] | None:
         if high in column or low in column:
+            if aware and fixes.psycopg2:
+                return [fixes.timestamptz(v) if _is_infinity(v) else v for v in column]
             for value in column:
                 if _is_infinity(value):
                     fixes.infinity(value)
@@ -383,22 +396,26 @@ def column_fix(type_: Any, profile: ValueProfile, column: str) -> ColumnFix | No
         element = name[:-2] if name.endswith("[]") else name.lstrip("_")
         if type_.oid == CHAR_ARRAY_OID:
             return _mapped(_chars)
+        if element in _RANGE_NAMES:
+            class_name = _RANGE_NAMES[element]
+            return _mapped(lambda v: _nested(v, lambda r: fixes.range(r, class_name)))
         if element in ("timestamptz", "timestamp", "date", "uuid") or (
             element in _RANGE_NAMES or element.endswith(("range", "multirange"))
         ):
             return _mapped(fixes.any)
         return None
     if kind == "range":
-        class_name = _RANGE_NAMES.get(name)
-        return _mapped(lambda v: fixes.range(v, class_name))
+        range_class = _RANGE_NAMES.get(name)
+        return _mapped(lambda v: fixes.range(v, range_class))
     if kind == "multirange":
+        if fixes.psycopg2:
+            # psycopg2 knows no multiranges: Django's connection returns their text.
+            return _mapped(lambda v: _multirange_text(v, profile.session_tzinfo))
         return _mapped(lambda v: _multirange(fixes, v))
     if name == "timestamptz":
         if fixes.convert_tz:
             return _mapped(fixes.timestamptz)
-        if fixes.psycopg2:
-            return None
-        return _checked_infinity(fixes, (_INF_DATETIME, _NEG_INF_DATETIME))
+        return _checked_infinity(fixes, (_INF_DATETIME, _NEG_INF_DATETIME), aware=True)
     if name in ("timestamp", "date") and not fixes.psycopg2:
         if name == "date":
             return _checked_infinity(fixes, (_INF_DATE, _NEG_INF_DATE))
@@ -409,7 +426,18 @@ def column_fix(type_: Any, profile: ValueProfile, column: str) -> ColumnFix | No
         return _mapped(_char)
     if name == "bytea" and fixes.psycopg2:
         return _mapped(memoryview)
+    if name == "timetz" and fixes.psycopg2:
+        # Django gives psycopg2 cursors a tzinfo_factory returning the connection's time zone
+        # whatever the offset (None without USE_TZ): a time with time zone loses its offset.
+        zone = profile.timezone
+        return _mapped(lambda v: v.replace(tzinfo=zone))
     return None
+
+
+def _nested(value: list[Any], fix: ValueFix) -> list[Any]:
+    return [
+        None if v is None else _nested(v, fix) if isinstance(v, list) else fix(v) for v in value
+    ]
 
 
 def _char(value: Any) -> Any:
@@ -418,6 +446,45 @@ def _char(value: Any) -> Any:
 
 def _chars(value: Any) -> Any:
     return [None if v is None else _chars(v) if isinstance(v, list) else _char(v) for v in value]
+
+
+def _bound_text(value: Any, zone: datetime.tzinfo) -> str:
+    """Return a range bound as PostgreSQL prints it (ISO DateStyle), quoted as range_out does."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(zone)
+        text: str = value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+        if value.microsecond:
+            text += f".{value.microsecond:06d}".rstrip("0")
+        offset = value.utcoffset()
+        if offset is not None:
+            seconds = int(offset.total_seconds())
+            hours, rest = divmod(abs(seconds), 3600)
+            minutes, secs = divmod(rest, 60)
+            text += ("+" if seconds >= 0 else "-") + f"{hours:02d}"
+            if minutes or secs:
+                text += f":{minutes:02d}" + (f":{secs:02d}" if secs else "")
+    elif isinstance(value, datetime.date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    if not text or any(c in text for c in ' "\\(),[]'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def _multirange_text(value: Any, zone: datetime.tzinfo) -> str:
+    """Return a multirange (asyncpg's list of ranges) as PostgreSQL's text."""
+    parts = []
+    for item in value:
+        if item.isempty:
+            continue
+        lower = "" if item.lower is None else _bound_text(item.lower, zone)
+        upper = "" if item.upper is None else _bound_text(item.upper, zone)
+        parts.append(
+            ("[" if item.lower_inc else "(") + f"{lower},{upper}" + ("]" if item.upper_inc else ")")
+        )
+    return "{" + ",".join(parts) + "}"
 
 
 def _multirange(fixes: _Fixes, value: Any) -> Any:

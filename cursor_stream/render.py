@@ -1,14 +1,19 @@
 """Let PostgreSQL render an export's values to text, the same way for COPY and for cursors.
 
-The compiled query is wrapped (DESIGN section 4)::
+The compiled query is wrapped (docs/architecture.md §5)::
 
     SELECT (q.c1)::text, ... FROM (<query>) AS q(c1, c2, ...)                  -- csv, tsv
     SELECT row_to_json(r)::text FROM (SELECT q.c1 AS "name", ...) AS r          -- jsonl, json
 
 so both engines receive the very same text, which is what the types' output functions (and so
-``COPY``) print, except for booleans (``true``/``false``, not ``t``/``f``): exact numerics,
-timestamps in the session time zone (set per export with ``SET LOCAL TimeZone``), JSON as its
-text, arrays as array literals. Choice labels and formula escaping are SQL expressions too.
+``COPY``) print, except for booleans (``true``/``false``, not ``t``/``f``): exact numerics, JSON
+as its text, arrays as array literals. Choice labels and formula escaping are SQL expressions too.
+
+The query runs under the session time zone of Django's own connection, since it can change which
+rows match (``created_at::date``). Timestamps are printed in the export's time zone all the same:
+``timestamptz`` values (also in one-dimensional arrays and in ranges) are rendered with an
+explicit ``AT TIME ZONE`` and their UTC offset, exactly as PostgreSQL would print them with that
+``TimeZone`` (``2024-03-31 03:30:00+02``; ``2024-03-31T03:30:00+02:00`` in JSON).
 
 PostgreSQL keeps the order of a subquery in FROM when the outer query only projects, which is
 what makes wrapping an ``ORDER BY`` query safe here.
@@ -16,10 +21,12 @@ what makes wrapping an ``ORDER BY`` query safe here.
 
 from __future__ import annotations
 
+import datetime
+import functools
 import re
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .exceptions import InvalidArgument
 from .sql import Column
@@ -32,12 +39,16 @@ TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "char", "name", "citext"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 #: Session settings of every export, so output does not depend on server or role defaults.
+#: (The time zone is not one of them: the query keeps the one of Django's connection.)
 SESSION_SETTINGS = {
     "DateStyle": "ISO, MDY",
     "IntervalStyle": "postgres",
     "extra_float_digits": "1",
     "bytea_output": "hex",
 }
+
+#: Types whose text depends on the session time zone, rendered explicitly in the export's zone.
+ZONED_TYPES = frozenset({"timestamptz", "timestamptz[]", "tstzrange"})
 
 #: Longest identifier PostgreSQL keeps (NAMEDATALEN - 1 bytes); longer aliases are truncated.
 MAX_IDENTIFIER = 63
@@ -59,12 +70,134 @@ def quote_literal(value: str) -> str:
     return f"E'{escaped}'" if "\\" in value else f"'{escaped}'"
 
 
-def session_sql(timezone: str) -> str:
-    """Return the ``SET LOCAL`` statements of an export in ``timezone``."""
-    settings = {"TimeZone": timezone, **SESSION_SETTINGS}
+def session_sql() -> str:
+    """Return the ``SET LOCAL`` statements of every export."""
     return ";\n".join(
-        f"SET LOCAL {key} TO {quote_literal(value)}" for key, value in settings.items()
+        f"SET LOCAL {key} TO {quote_literal(value)}" for key, value in SESSION_SETTINGS.items()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Timestamps in the export's time zone
+
+
+@functools.lru_cache(maxsize=64)
+def zone_offsets(zone: str) -> tuple[int, ...]:
+    """Return the UTC offsets (seconds east) ``zone`` uses in 1970-2050, most recent first.
+
+    They become the fast branches of the rendering expression; any other offset (a historical
+    one, local mean time) takes the general branch, so the list only needs to be usual, not
+    complete.
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+    offsets: list[int] = []
+    for year in range(2050, 1969, -1):
+        for month in (1, 4, 7, 10):
+            offset = datetime.datetime(year, month, 15, 12, tzinfo=tz).utcoffset()
+            seconds = int(offset.total_seconds()) if offset is not None else 0
+            if seconds not in offsets:
+                offsets.append(seconds)
+    return tuple(offsets)
+
+
+def _offset_text(seconds: int, *, xsd: bool) -> str:
+    """Return a UTC offset as PostgreSQL prints it (``EncodeTimezone`` in datetime.c)."""
+    sign = "+" if seconds >= 0 else "-"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{sign}{hours:02d}"
+    if secs:
+        return f"{text}:{minutes:02d}:{secs:02d}"
+    if minutes or xsd:
+        return f"{text}:{minutes:02d}"
+    return text
+
+
+def _offset_sql(seconds: str, *, xsd: bool) -> str:
+    """Return SQL printing an offset given as an integer SQL expression (the general branch)."""
+
+    def two_digits(value: str) -> str:
+        return f"lpad(({value})::text, 2, '0')"
+
+    a = f"abs({seconds})"
+    minutes = f"':' || {two_digits(f'{a} % 3600 / 60')}"
+    secs = f"':' || {two_digits(f'{a} % 60')}"
+    if xsd:
+        tail = f"{minutes} || CASE WHEN {a} % 60 <> 0 THEN {secs} ELSE '' END"
+    else:
+        tail = (
+            f"CASE WHEN {a} % 60 <> 0 THEN {minutes} || {secs} "
+            f"WHEN {a} % 3600 <> 0 THEN {minutes} ELSE '' END"
+        )
+    sign = f"CASE WHEN {seconds} >= 0 THEN '+' ELSE '-' END"
+    return f"{sign} || {two_digits(f'{a} / 3600')} || {tail}"
+
+
+def zoned_timestamp(expr: str, zone: str, *, xsd: bool = False) -> str:
+    """Return SQL printing the ``timestamptz`` ``expr`` as PostgreSQL would in ``zone``.
+
+    The wall-clock time comes from ``AT TIME ZONE`` (a ``timestamp``, whose text does not depend
+    on the session), then the offset is appended: before the era of BC dates, which PostgreSQL
+    prints last. ``xsd`` gives the JSON form (``T`` between date and time, ``+HH:MM``). Infinite
+    values print as themselves.
+    """
+    local = f"({expr} AT TIME ZONE {quote_literal(zone)})"
+    diff = f"({local} - ({expr} AT TIME ZONE 'UTC'))"
+    whens = " ".join(
+        f"WHEN interval '{seconds} seconds' THEN '{_offset_text(seconds, xsd=xsd)}'"
+        for seconds in zone_offsets(zone)
+    )
+    general = _offset_sql(f"date_part('epoch', {diff})::int", xsd=xsd)
+    offset = f"CASE {diff} {whens} ELSE {general} END"
+    text = f"{local}::text"
+    if xsd:
+        ad = f"replace({text}, ' ', 'T')"
+        bc = f"overlay(left({text}, -3) placing 'T' from position(' ' in {text}) for 1)"
+    else:
+        ad = text
+        bc = f"left({text}, -3)"
+    # The era test on the UTC value first: cheap, and true only near or before year 1.
+    bc_test = f"{expr} < '0001-01-03 00:00:00+00' AND {local} < '0001-01-01 00:00:00'::timestamp"
+    return (
+        f"CASE WHEN NOT isfinite({expr}) THEN ({expr})::text "
+        f"WHEN {bc_test} THEN {bc} || {offset} || ' BC' "
+        f"ELSE {ad} || {offset} END"
+    )
+
+
+def _zoned(expr: str, pg_type: str, zone: str, *, json: bool) -> str:
+    """Return SQL rendering a zoned column (see :data:`ZONED_TYPES`) in ``zone``."""
+    if pg_type == "timestamptz":
+        return zoned_timestamp(expr, zone, xsd=json)
+    if pg_type == "timestamptz[]":
+        # One-dimensional arrays element by element (order kept); others, rare, keep the
+        # session's zone.
+        elements = (
+            f"ARRAY(SELECT {zoned_timestamp('e', zone, xsd=json)} "
+            f"FROM unnest({expr}) WITH ORDINALITY AS u(e, i) ORDER BY i)"
+        )
+        if json:
+            return (
+                f"CASE WHEN array_ndims({expr}) > 1 THEN to_json({expr}) "
+                f"ELSE to_json({elements}) END"
+            )
+        return f"CASE WHEN array_ndims({expr}) > 1 THEN ({expr})::text ELSE {elements}::text END"
+
+    # tstzrange: rebuilt from its bounds; range_out quotes a bound that holds a space (every
+    # finite timestamp), never 'infinity'.
+    def bound(which: str) -> str:
+        value = f"{which}({expr})"
+        return (
+            f"CASE WHEN {value} IS NULL THEN '' WHEN NOT isfinite({value}) THEN {value}::text "
+            f"ELSE '\"' || {zoned_timestamp(value, zone)} || '\"' END"
+        )
+
+    text = (
+        f"CASE WHEN isempty({expr}) THEN 'empty' ELSE "
+        f"CASE WHEN lower_inc({expr}) THEN '[' ELSE '(' END || {bound('lower')} || ',' || "
+        f"{bound('upper')} || CASE WHEN upper_inc({expr}) THEN ']' ELSE ')' END END"
+    )
+    return f"to_json({text})" if json else text
 
 
 def _formula_escaped(expr: str) -> str:
@@ -104,6 +237,21 @@ def rendered_types(
     ]
 
 
+def check_json_keys(names: Sequence[str]) -> None:
+    """Refuse a header that cannot be a JSON key.
+
+    ``row_to_json()`` takes its keys from column aliases, which PostgreSQL cuts at
+    :data:`MAX_IDENTIFIER` bytes.
+    """
+    for name in names:
+        if len(name.encode()) > MAX_IDENTIFIER:
+            raise InvalidArgument(
+                f"The header {name!r} is longer than PostgreSQL's {MAX_IDENTIFIER}-byte "
+                "identifier limit and cannot be a JSON key; give the column a shorter label, "
+                "e.g. (path, 'Label'), or export it with header_style='names'."
+            )
+
+
 def render_query(
     sql: str,
     columns: Sequence[Column],
@@ -111,14 +259,20 @@ def render_query(
     *,
     rendering: str,
     escape_formulas: bool = False,
+    zone: str | None = None,
 ) -> str:
-    """Return ``sql`` wrapped so that every row comes out as PostgreSQL-rendered text."""
+    """Return ``sql`` wrapped so that every row comes out as PostgreSQL-rendered text.
+
+    ``zone``: the time zone timestamps are printed in, when it is not the session's own.
+    """
     aliases = ", ".join(f"c{i}" for i in range(1, len(columns) + 1))
     source = f"(\n{sql}\n) AS q({aliases})"
     exprs: list[str] = []
     for i, (column, spec) in enumerate(zip(columns, specs, strict=True), start=1):
         expr, pg_type = _column_expr(f"q.c{i}", column, spec, escape_formulas)
-        if rendering == "text":
+        if zone is not None and pg_type in ZONED_TYPES:
+            exprs.append(_zoned(expr, pg_type, zone, json=rendering != "text"))
+        elif rendering == "text":
             # text(inet) always appends the mask length; abbrev() is inet's own output form.
             exprs.append(f"abbrev({expr})" if pg_type == "inet" else f"({expr})::text")
         elif pg_type == "json":
@@ -128,19 +282,15 @@ def render_query(
             exprs.append(expr)
     if rendering == "text":
         return f"SELECT {', '.join(exprs)} FROM {source}"
-    for spec in specs:
-        if len(spec.name.encode()) > MAX_IDENTIFIER:
-            raise InvalidArgument(
-                f"The column name {spec.name!r} is longer than PostgreSQL's {MAX_IDENTIFIER}-byte "
-                "identifier limit and cannot be a JSON key; choose shorter field names."
-            )
+    check_json_keys([spec.name for spec in specs])
     fields = ", ".join(f"{e} AS {quote_ident(s.name)}" for e, s in zip(exprs, specs, strict=True))
     # json values nested in arrays, composites or domains keep their input's line breaks. In
     # valid JSON a raw CR or LF can only be whitespace (inside strings they are escaped), so
     # turning them into spaces keeps every value and puts each row on exactly one line, which
     # the line-based formats and COPY's quoting rely on.
+    # r.* (not r): a column of the query may itself be named r.
     return (
-        "SELECT translate(row_to_json(r)::text, E'\\n\\r', '  ') "
+        "SELECT translate(row_to_json(r.*)::text, E'\\n\\r', '  ') "
         f"FROM (SELECT {fields} FROM {source}) AS r"
     )
 
@@ -171,11 +321,3 @@ def inline_params(sql: str, literals: Sequence[str]) -> str:
         _DOLLAR_PARAM.sub(substitute, text) if kind == "code" else text
         for kind, text in split_sql(sql)
     )
-
-
-def param_type_sql(type_: Any) -> str:
-    """Return the qualified name of an asyncpg parameter type, for ``$n::type`` (arrays: _name)."""
-    name = type_.name
-    if name.endswith("[]"):
-        name = "_" + name[:-2]
-    return f"{quote_ident(type_.schema)}.{quote_ident(name)}"

@@ -2,26 +2,73 @@
 
 On any error, cancellation or interrupt the temporary file is removed, so the target path holds
 either the complete export or whatever it held before, never a partial file.
+
+Permissions: a new file gets what ``open()`` would give it, ``0o666`` less the umask, applied by
+the kernel when the temporary file is created (the umask is never read or changed: it is
+process-wide, and changing it even briefly races with every other thread creating files). A
+file replaced with ``force`` keeps its permission bits, as a shell's ``>`` would.
+
+Durability: the file is fsynced before the rename and its directory after it, so that after
+a crash the target holds the old file or the complete new one (see PostgreSQL's own
+``durable_rename()`` in src/backend/storage/file/fd.c).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
 from .exceptions import InvalidArgument
 
+#: Attempts at a free temporary name before giving up (names are 64 random bits).
+_TEMP_ATTEMPTS = 100
 
-def _umask() -> int:
-    # os.umask() can only be read by setting it; set it straight back.
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+
+def _existing_mode(path: Path) -> int | None:
+    """Return the permission bits of ``path`` (None if there is no such file)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return None
+
+
+def _create_temporary(target: Path, mode: int) -> tuple[int, str]:
+    """Create a new empty file beside ``target``; return its descriptor and path.
+
+    ``O_EXCL`` makes the name ours (never an existing file or a symlink planted there); the
+    kernel reduces ``mode`` by the umask, as for any ``open()``.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(_TEMP_ATTEMPTS):
+        path = str(target.parent / f".{target.name}.{secrets.token_hex(8)}.part")
+        try:
+            return os.open(path, flags, mode), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"No free temporary file name beside {str(target)!r}.")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (where the platform can open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # e.g. Windows, where directories cannot be opened (nor need fsync)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # Some file systems cannot sync a directory; PostgreSQL's fsync_fname() ignores the
+        # same two errors for directories.
+        if exc.errno not in (errno.EBADF, errno.EINVAL):
+            raise
+    finally:
+        os.close(fd)
 
 
 def check_target(path: str | os.PathLike[str], *, force: bool) -> Path:
@@ -65,9 +112,10 @@ class AtomicFile:
         self._tmp: str | None = None
 
     def __enter__(self) -> AtomicFile:
-        fd, self._tmp = tempfile.mkstemp(
-            dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part"
-        )
+        # Replacing a file keeps its permission bits (a private export stays private, from the
+        # first byte written); a new file gets what open() gives.
+        mode = _existing_mode(self.target) if self.force else None
+        fd, self._tmp = _create_temporary(self.target, 0o666 if mode is None else mode)
         self._raw = os.fdopen(fd, "wb")
         if self.gzipped:
             # mtime=0 and no file name: the same export gives the same bytes.
@@ -85,15 +133,17 @@ class AtomicFile:
         self.bytes_written += len(data)
 
     def commit(self) -> None:
-        """Flush, sync and move the file into place."""
+        """Flush, sync and move the file into place, then sync its directory."""
         assert self._out is not None and self._raw is not None and self._tmp is not None
         if self._out is not self._raw:
             self._out.close()
         self._raw.flush()
+        mode = _existing_mode(self.target) if self.force else None
+        if mode is not None:
+            # The umask may have narrowed the mode the file was created with.
+            os.fchmod(self._raw.fileno(), mode)
         os.fsync(self._raw.fileno())
         self._raw.close()
-        # mkstemp creates 0600 files; give the export the permissions open() would have.
-        os.chmod(self._tmp, 0o666 & ~_umask())
         if self.force:
             os.replace(self._tmp, self.target)
         else:
@@ -113,6 +163,7 @@ class AtomicFile:
             else:
                 os.unlink(self._tmp)
         self._tmp = None
+        _fsync_directory(self.target.parent)
 
     def abort(self) -> None:
         """Close and remove the temporary file."""

@@ -1,7 +1,7 @@
 """QuerySet or SQL -> :class:`CompiledQuery`: asyncpg SQL, adapted parameters and a row builder.
 
-Compilation is synchronous and happens before any event loop work (DESIGN section 2): only the
-frozen :class:`CompiledQuery` crosses into async code.
+Compilation is synchronous and happens before any event loop work (docs/architecture.md §2):
+only the frozen :class:`CompiledQuery` crosses into async code.
 
 * QuerySets are compiled with the compiler of the alias they run on
   (``query.get_compiler(using=alias).as_sql()``; never ``sql_with_params()``, which is wired to
@@ -20,18 +20,15 @@ frozen :class:`CompiledQuery` crosses into async code.
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import json
 import re
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import SynchronousOnlyOperation
 
 from .exceptions import CompileError
+from .params import Param, adapt_param, unwrap
 from .parity import ValueProfile
 from .sqltext import split_sql
 
@@ -79,98 +76,13 @@ class CompiledQuery:
 # Placeholders
 
 
-class _TypedArray(list[Any]):
-    """A list parameter that carries its SQL array cast."""
-
-    def __init__(self, values: Iterable[Any], cast: str) -> None:
-        super().__init__(values)
-        self.cast = cast
-
-
-def _cast_for(value: Any) -> str:
-    """Return the ``::type`` psycopg's literal for ``value`` would carry ('' when untyped)."""
-    if isinstance(value, _TypedArray):
-        return value.cast
-    if value is None or isinstance(value, str):
-        return ""
-    if isinstance(value, bool):
-        return "::bool"
-    if isinstance(value, int):
-        if -(2**31) <= value < 2**31:
-            return "::int4"
-        if -(2**63) <= value < 2**63:
-            return "::int8"
-        return "::numeric"
-    if isinstance(value, float):
-        return "::float8"
-    if isinstance(value, decimal.Decimal):
-        return "::numeric"
-    if isinstance(value, datetime.datetime):
-        return "::timestamptz" if value.tzinfo is not None else "::timestamp"
-    if isinstance(value, datetime.date):
-        return "::date"
-    if isinstance(value, datetime.time):
-        return "::timetz" if value.tzinfo is not None else "::time"
-    if isinstance(value, datetime.timedelta):
-        return "::interval"
-    if isinstance(value, uuid.UUID):
-        return "::uuid"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "::bytea"
-    if isinstance(value, _JsonParam):
-        return "::jsonb" if value.binary else "::json"
-    return ""
-
-
-@dataclass(frozen=True)
-class _JsonParam:
-    text: str
-    binary: bool
-
-
-def adapt_param(value: Any) -> Any:
-    """Turn a parameter Django prepared for psycopg into one asyncpg can encode."""
-    if isinstance(value, _TypedArray):
-        return value
-    module = type(value).__module__
-    name = type(value).__name__
-    # On psycopg2, JSONField sends Django's own Jsonb (a psycopg2.extras.Json subclass).
-    if name in ("Jsonb", "Json") and module.startswith(("psycopg", "django.db.backends")):
-        if hasattr(value, "adapted"):
-            # psycopg2: the value is .adapted and dumps() a method. Its Json literal is untyped;
-            # Django's Jsonb adds ::jsonb.
-            text = value.dumps(value.adapted)
-            return _JsonParam(text, binary=True) if name == "Jsonb" else text
-        # psycopg 3: the value is .obj and .dumps the function given, if any.
-        return _JsonParam((value.dumps or json.dumps)(value.obj), binary=name == "Jsonb")
-    # psycopg's Range and psycopg2's NumericRange, DateRange, ... share these attributes.
-    if module.startswith("psycopg") and name.endswith("Range"):
-        import asyncpg
-
-        if value.isempty:
-            return asyncpg.Range(empty=True)
-        return asyncpg.Range(
-            value.lower,
-            value.upper,
-            lower_inc=value.lower_inc,
-            upper_inc=value.upper_inc,
-        )
-    if isinstance(value, tuple):
-        return [adapt_param(v) for v in value]
-    if isinstance(value, list):
-        return [adapt_param(v) for v in value]
-    return value
-
-
-def _finish_param(value: Any) -> Any:
-    return value.text if isinstance(value, _JsonParam) else value
-
-
 # One regex pass over each code segment. A long ``IN (%s, %s, ...)`` list is matched whole (and
-# sent as one array parameter); otherwise ``%%``, ``%s`` and ``%(name)s`` one at a time.
+# sent as one array parameter); otherwise ``%%``, ``%s`` and ``%(name)s`` one at a time. psycopg
+# 3's ``%t``/``%b`` (a value sent in text or binary format) are placeholders like ``%s`` here:
+# asyncpg picks each type's format itself.
 _PLACEHOLDERS = re.compile(
     r"(?P<in>\b(?P<not>NOT\s+)?IN\s*\(\s*%s(?:\s*,\s*%s){" + str(IN_LIST_AS_ARRAY - 1) + r",}\s*\))"
-    r"|(?P<percent>%%)|(?P<positional>%s)|(?P<named>%\((?P<key>[^)]*)\)s)",
+    r"|(?P<percent>%%)|(?P<positional>%[sbt])|(?P<named>%\((?P<key>[^)]*)\)[sbt])",
     re.IGNORECASE,
 )
 
@@ -197,10 +109,20 @@ def rewrite_placeholders(
     used = 0  # positional parameters consumed
     saw_placeholder = False
 
+    seen: dict[Any, int] = {}
+
     def bind(value: Any) -> str:
-        value = adapt_param(value)
-        new_params.append(value)
-        return f"${len(new_params)}{_cast_for(value)}"
+        param = adapt_param(value)
+        # Equal values share one placeholder, as their literals would read the same: Django
+        # repeats an expression in GROUP BY, and PostgreSQL only sees "GREATEST(x, $1)" and
+        # "GREATEST(x, $2)" as the same expression when the placeholders are.
+        key = _param_key(param)
+        if key is not None and key in seen:
+            return f"${seen[key]}{param.cast}"
+        new_params.append(param)
+        if key is not None:
+            seen[key] = len(new_params)
+        return f"${len(new_params)}{param.cast}"
 
     def take(count: int) -> list[Any]:
         nonlocal used
@@ -228,7 +150,7 @@ def rewrite_placeholders(
                 bind(mapping[key])
                 named_index[key] = len(new_params)
             number = named_index[key]
-            return f"${number}{_cast_for(new_params[number - 1])}"
+            return f"${number}{new_params[number - 1].cast}"
         if named:
             return match.group()
         saw_placeholder = True
@@ -257,7 +179,7 @@ def rewrite_placeholders(
     if not named and used != len(positional):
         if not saw_placeholder:
             # Native asyncpg placeholders ($1, $2): pass the SQL through unchanged.
-            return sql, tuple(_finish_param(adapt_param(p)) for p in positional)
+            return sql, tuple(adapt_param(p).value for p in positional)
         raise CompileError(
             f"The SQL has {used} %s placeholders but {len(positional)} parameters were given."
         )
@@ -266,20 +188,36 @@ def rewrite_placeholders(
             f"The query needs {len(new_params)} parameters; PostgreSQL accepts at most "
             f"{MAX_PARAMS} per statement. Filter on a subquery instead of a long literal list."
         )
-    return "".join(out), tuple(_finish_param(p) for p in new_params)
+    return "".join(out), tuple(p.value for p in new_params)
 
 
-def _as_array(values: list[Any]) -> list[Any] | None:
+def _param_key(param: Param) -> Any:
+    """Return a key equal only for interchangeable parameters (None: never shared)."""
+    value = param.value
+    # Untyped values (text, NULL) never: the server types each occurrence from its context, and
+    # one placeholder used in two contexts would need two types.
+    if not param.cast or isinstance(value, (list, dict)):
+        return None
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    # Type and cast too: 1 == 1.0 == True, and '5' may be typed differently in two places.
+    return (type(value), param.cast, value)
+
+
+def _as_array(values: list[Any]) -> Param | None:
     """Return ``values`` as one array parameter, or None when they cannot be one."""
     if any(v is None for v in values) or len({type(v) for v in values}) != 1:
         return None
     if isinstance(values[0], (list, tuple, dict)):
         return None
+    items = [unwrap(v) for v in values]
     # An untyped array lets the server infer its type from the column; integers get an explicit
     # type, as psycopg would give their literals.
     if isinstance(values[0], int) and not isinstance(values[0], bool):
-        return _TypedArray(values, "::int8[]")
-    return list(values)
+        return Param(items, "::int8[]")
+    return Param(items)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import threading
 import time
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Mapping,
     Sequence,
 )
@@ -36,6 +38,7 @@ from .exceptions import (
     QueryError,
     StreamTimeout,
 )
+from .params import param_type_sql, plan_arguments
 from .parity import (
     batch_normalizer,
     install_codecs,
@@ -270,12 +273,23 @@ async def _acquire_slot(alias: str, limit: int, wait: float) -> ConnectionSlot:
 # Snapshot: one connection + one transaction
 
 
+class SnapshotState(enum.Enum):
+    """The life of a :class:`Snapshot`: each is opened once and closed once."""
+
+    NEW = "new"
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Snapshot:
     """One connection and one transaction: stream any number of queries from the same snapshot.
 
     Use as ``async with snapshot() as snap:``; the connection is opened on entry and closed on
     exit (which ends the transaction on the server), also when the block is cancelled.
     Queries passed to its methods must already be compiled or be QuerySets/SQL for its alias.
+    A snapshot is entered once: entering it again (while open, or after it closed) raises,
+    rather than silently reading from another transaction.
     """
 
     def __init__(
@@ -288,6 +302,7 @@ class Snapshot:
         self.params = params
         self.options = options or StreamOptions()
         self._conn: asyncpg.Connection | None = None
+        self.state = SnapshotState.NEW
         # One asyncpg connection runs one operation at a time; several cursors of the same
         # snapshot may be consumed in turns, so every round trip takes this lock.
         self._lock = asyncio.Lock()
@@ -301,8 +316,10 @@ class Snapshot:
     @property
     def connection(self) -> asyncpg.Connection:
         """Return the open asyncpg connection (inside the transaction)."""
-        if self._conn is None:
-            raise CursorStreamError("The snapshot is not open; use 'async with snapshot():'.")
+        if self._conn is None or self.state is not SnapshotState.OPEN:
+            raise CursorStreamError(
+                f"The snapshot is {self.state.value}, not open; use 'async with snapshot():'."
+            )
         return self._conn
 
     async def __aenter__(self) -> Snapshot:
@@ -318,9 +335,13 @@ class Snapshot:
         await self.close()
 
     async def open(self) -> None:
-        """Connect and begin the transaction."""
-        if self._conn is not None:
-            return
+        """Connect and begin the transaction (once; see :class:`SnapshotState`)."""
+        if self.state is not SnapshotState.NEW:
+            raise CursorStreamError(
+                f"This snapshot is already {self.state.value}: a snapshot is opened once. Create "
+                "another one (snapshot()) for another transaction."
+            )
+        self.state = SnapshotState.OPENING
         limit = self.options.max_connections
         if self._slot is not None and not self._slot.held:
             self._slot = None  # a reservation already used and given back
@@ -336,14 +357,17 @@ class Snapshot:
                 conn.terminate()
                 raise
         except BaseException:
+            self.state = SnapshotState.CLOSED
             self._release_slot()
             raise
         self._conn = conn
+        self.state = SnapshotState.OPEN
 
     def abort(self, conn: asyncpg.Connection | None = None) -> None:
         """Drop the connection at once (no round trip); the server rolls back when it notices."""
         conn = conn or self._conn
         self._conn = None
+        self.state = SnapshotState.CLOSED
         try:
             if conn is not None:
                 conn.terminate()
@@ -377,6 +401,7 @@ class Snapshot:
     async def close(self) -> None:
         """Close the connection; the server rolls the (read-only) transaction back at once."""
         conn, self._conn = self._conn, None
+        self.state = SnapshotState.CLOSED
         if conn is None or conn.is_closed():
             self._release_slot()
             return
@@ -424,6 +449,49 @@ class Snapshot:
             async with self._lock:
                 return await conn.prepare(compiled.sql, timeout=self.options.command_timeout)
 
+    async def prepare(self, compiled: CompiledQuery) -> Any:
+        """Return the prepared statement of ``compiled``, with the codecs its types need.
+
+        Extension types (``hstore``) have no fixed OID: when the result or a parameter holds
+        one, its codec is set up (a round trip) and the statement prepared again.
+        """
+        stmt = await self._prepare(compiled)
+        if compiled.values is not None:
+            types = [*stmt.get_attributes(), *stmt.get_parameters()]
+            if needs_extension_codecs(types, compiled.values):
+                async with self._lock:
+                    with _translated(compiled.sql):
+                        await install_extension_codecs(self.connection, types, compiled.values)
+                stmt = await self._prepare(compiled)
+        return stmt
+
+    async def arguments(self, stmt: Any, compiled: CompiledQuery) -> tuple[Any, ...]:
+        """Return the parameters of ``compiled`` to bind to ``stmt`` (see ``plan_arguments``).
+
+        Strings where the server expects, say, an integer or a date are parsed by the server in
+        one round trip, as it would parse the driver's literal; nothing is sent otherwise.
+        """
+        if not compiled.params:
+            return compiled.params
+        profile = compiled.values
+        extensions: frozenset[str] = frozenset()
+        if profile is not None and needs_extension_codecs(stmt.get_parameters(), profile):
+            extensions = frozenset({"hstore"})
+        values, parse = plan_arguments(list(stmt.get_parameters()), compiled.params, extensions)
+        if parse:
+            types = stmt.get_parameters()
+            exprs = ", ".join(
+                f"${n}::text::{param_type_sql(types[i])}" for n, i in enumerate(parse, 1)
+            )
+            with _translated(compiled.sql):
+                async with self._lock:
+                    row = await self.connection.fetchrow(
+                        f"SELECT {exprs}", *(values[i] for i in parse)
+                    )
+            for position, index in enumerate(parse):
+                values[index] = row[position]
+        return tuple(values)
+
     async def columns(self, source: Any, params: Params = None) -> list[Column]:
         """Return the result columns (names and PostgreSQL types) without fetching any row."""
         compiled = source if isinstance(source, CompiledQuery) else self.compile(source, params)
@@ -457,19 +525,14 @@ class Snapshot:
             return
         build = compiled.build_rows
         timeout = self.options.command_timeout
-        stmt = await self._prepare(compiled)
+        stmt = await self.prepare(compiled)
         normalize = None
-        if compiled.values is not None:
-            attributes = stmt.get_attributes()
-            if needs_extension_codecs(attributes, compiled.values):
-                async with self._lock:
-                    with _translated(compiled.sql):
-                        await install_extension_codecs(self.connection, attributes, compiled.values)
-                stmt = await self._prepare(compiled)
+        if compiled.values is not None and build is not None:
             normalize = batch_normalizer(stmt.get_attributes(), compiled.values, compiled.names)
+        arguments = await self.arguments(stmt, compiled)
         with _translated(compiled.sql):
             async with self._lock:
-                cursor = await stmt.cursor(*compiled.params, timeout=timeout)
+                cursor = await stmt.cursor(*arguments, timeout=timeout)
                 if offset:
                     await cursor.forward(offset, timeout=timeout)
         remaining = limit
@@ -557,19 +620,20 @@ def stream(
     prefetch: int | None = None,
     offset: int = 0,
     limit: int | None = None,
-) -> AsyncIterator[Any]:
+) -> Stream[Any]:
     """Stream the rows of a QuerySet or SQL string through a server-side cursor.
 
     Yields what ``queryset.iterator()`` yields (model instances, dicts, tuples, scalars, named
     tuples, with the ORM's Python values), or asyncpg records for raw SQL. The QuerySet is
     compiled now, so a query that cannot run fails here rather than on the first row; the
-    connection opens on the first row asked for.
+    connection opens on the first row asked for. Use ``async with stream(...) as rows:`` (or
+    ``contextlib.aclosing``) where the loop may stop early: the transaction ends on exit.
     """
     _check_count("offset", offset, minimum=0)
     if limit is not None:
         _check_count("limit", limit, minimum=0)
     compiled, snap = _prepare_stream(source, params, using, prefetch)
-    return _one_shot_rows(snap, compiled, offset, limit)
+    return Stream(_one_shot_rows(snap, compiled, offset, limit))
 
 
 def stream_batches(
@@ -580,13 +644,50 @@ def stream_batches(
     prefetch: int | None = None,
     offset: int = 0,
     limit: int | None = None,
-) -> AsyncIterator[list[Any]]:
+) -> Stream[list[Any]]:
     """Like :func:`stream`, but yield each round trip's rows as one list (faster)."""
     _check_count("offset", offset, minimum=0)
     if limit is not None:
         _check_count("limit", limit, minimum=0)
     compiled, snap = _prepare_stream(source, params, using, prefetch)
-    return _one_shot_batches(snap, compiled, offset, limit)
+    return Stream(_one_shot_batches(snap, compiled, offset, limit))
+
+
+class Stream(AsyncIterator[T]):
+    """The rows of one stream: an async iterator that is also an async context manager.
+
+    ``async with stream(qs) as rows: async for row in rows: ...`` ends the transaction and
+    closes the connection when the block is left, also by an exception in the loop body, which
+    would otherwise leave the suspended iterator (and its transaction) open until the garbage
+    collector finalises it. ``aclose()`` does the same by hand; ``contextlib.aclosing`` works too.
+    """
+
+    __slots__ = ("_agen",)
+
+    def __init__(self, agen: AsyncGenerator[T, None]) -> None:
+        self._agen = agen
+
+    def __aiter__(self) -> Stream[T]:
+        return self
+
+    def __anext__(self) -> Awaitable[T]:
+        # The generator's own awaitable, not a coroutine of ours: no extra frame per row.
+        return self._agen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the stream: close the cursor, end the transaction, close the connection."""
+        await self._agen.aclose()
+
+    async def __aenter__(self) -> Stream[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 async def _one_shot_batches(

@@ -1,8 +1,9 @@
 """Settings of the test suite.
 
-The database is ``DATABASE_URL`` when set; otherwise a throwaway cluster ``.pgdata/test`` is
-started here and stopped when the test process exits. The URL is exported so that child
-processes (``manage.py`` run as a subprocess, servers under test) use the same server.
+The database is ``DATABASE_URL`` when set; otherwise a throwaway cluster ``.pgdata/test-*`` is
+started here (with the binaries ``CURSOR_STREAM_DEVDB`` selects: see example_project/devdb.py)
+and stopped when the test process exits. The URL is exported so that child processes
+(``manage.py`` run as a subprocess, servers under test) use the same server.
 """
 
 from __future__ import annotations
@@ -22,18 +23,19 @@ import devdb  # noqa: E402
 
 
 def _start_shared_test_cluster() -> str:
-    """Start (or join) the throwaway cluster ``.pgdata/test``; the last process to leave stops it.
+    """Start (or join) the throwaway cluster ``test``; the last process to leave stops it.
 
-    Several test processes may run at once (developers, tox envs): each registers its pid under a
-    file lock, and only when no registered process is alive any more is the server stopped.
+    Several test processes may run at once (developers, tox envs, PostgreSQL 15 and 18 passes):
+    each registers its pid with its cluster under a file lock, and only when no registered
+    process is alive any more is that server stopped.
     """
     import fcntl
 
     cluster = devdb.Cluster("test")
     cluster.base.mkdir(parents=True, exist_ok=True)
-    users = cluster.base / "test.users"
+    users = cluster.base / f"{cluster.datadir.name}.users"
     users.mkdir(exist_ok=True)
-    lock_path = cluster.base / "test.lock"
+    lock_path = cluster.base / f"{cluster.datadir.name}.lock"
 
     def alive(pid: int) -> bool:
         try:
@@ -61,6 +63,8 @@ def _start_shared_test_cluster() -> str:
 
     atexit.register(release)
     os.environ["CURSOR_STREAM_TEST_CLUSTER"] = str(cluster.base / cluster.name)
+    # Tests that open devdb.Cluster("test") (or a cluster of their own) get the same binaries.
+    os.environ[devdb.MODE_VARIABLE] = cluster.binaries.kind
     return url
 
 
@@ -100,6 +104,8 @@ ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Change-list templates of the admin tests (a per-model override, a custom one).
+        "DIRS": [ROOT / "tests" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -17,15 +17,22 @@ def unescape(value: Any) -> Any:
 
 
 def read_xlsx(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
-    """Return the rows of each sheet of a workbook, by sheet name."""
+    """Return the rows of each sheet of a workbook, by sheet name.
+
+    A streamed sheet has no ``<dimension>`` (its size is known only at its end), so openpyxl's
+    read-only mode gives each row up to its last cell: rows are padded with None up to the
+    widest one (openpyxl's ``calculate_dimension(force=True)`` would do it, but fails on a sheet
+    without rows).
+    """
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     try:
-        return {
-            sheet.title: [
-                tuple(unescape(v) for v in row) for row in sheet.iter_rows(values_only=True)
-            ]
-            for sheet in book.worksheets
-        }
+        sheets = {}
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()
+            rows = [tuple(unescape(v) for v in row) for row in sheet.iter_rows(values_only=True)]
+            width = max(map(len, rows), default=0)
+            sheets[sheet.title] = [row + (None,) * (width - len(row)) for row in rows]
+        return sheets
     finally:
         book.close()

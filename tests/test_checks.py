@@ -14,7 +14,12 @@ KNOWN_KEYS = (
     "IDLE_IN_TRANSACTION_SESSION_TIMEOUT, IGNORED_OPTIONS, ISOLATION, JOBS_CHECKPOINT_ROWS, "
     "JOBS_DIR, JOBS_EMAIL, JOBS_HEARTBEAT_TIMEOUT, JOBS_MAX_ATTEMPTS, JOBS_QUEUE, "
     "JOBS_SIGNED_URL_EXPIRY, JOBS_STORAGE, JOBS_TASK_BACKEND, MAX_CONNECTIONS, PREFETCH, "
-    "READ_ONLY, STATEMENT_TIMEOUT"
+    "READ_ONLY, SENSITIVE_FIELDS, STATEMENT_TIMEOUT"
+)
+
+DATABASE_HINT = (
+    "cursor_stream opens its own asyncpg connections from this entry; see 'How DATABASES maps "
+    "to asyncpg' in its README."
 )
 
 
@@ -83,9 +88,110 @@ def test_bad_prefetch_is_e003(prefetch: object) -> None:
         assert check_settings() == [
             checks.Error(
                 f"CURSOR_STREAM['PREFETCH'] must be a positive integer, got {prefetch!r}.",
+                hint="Rows fetched per round trip, e.g. 2000 (the default).",
                 obj="CURSOR_STREAM",
                 id="cursor_stream.E003",
             )
+        ]
+
+
+@override_settings(
+    CURSOR_STREAM={
+        "STATEMENT_TIMEOUT": "5s",
+        "READ_ONLY": "false",
+        "PREFETCH": -1,
+        "COMMAND_TIMEOUT": None,
+        "MAX_CONNECTIONS": 2,
+    }
+)
+def test_every_bad_value_is_its_own_e003_with_a_hint() -> None:
+    assert check_settings() == [
+        checks.Error(
+            "CURSOR_STREAM['PREFETCH'] must be a positive integer, got -1.",
+            hint="Rows fetched per round trip, e.g. 2000 (the default).",
+            obj="CURSOR_STREAM",
+            id="cursor_stream.E003",
+        ),
+        checks.Error(
+            "CURSOR_STREAM['READ_ONLY'] must be True or False, got 'false'.",
+            hint="Use the Python booleans True or False, not a string.",
+            obj="CURSOR_STREAM",
+            id="cursor_stream.E003",
+        ),
+        checks.Error(
+            "CURSOR_STREAM['STATEMENT_TIMEOUT'] must be a whole number of milliseconds (0 turns "
+            "the deadline off) or None for the server's setting, got '5s'.",
+            hint="e.g. 30000 for 30 seconds.",
+            obj="CURSOR_STREAM",
+            id="cursor_stream.E003",
+        ),
+    ]
+
+
+def test_unknown_database_options_are_e004_naming_alias_and_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # keepalives only tunes the transport: left out, not refused.
+    options = {"keepalives": 1, "application_name": "app", "sslmode": "bogus", "tcp_user": 5}
+    monkeypatch.setitem(connections.settings["default"], "OPTIONS", options)
+
+    def error(message: str) -> checks.Error:
+        return checks.Error(
+            message, hint=DATABASE_HINT, obj="DATABASES['default']", id="cursor_stream.E004"
+        )
+
+    def unknown(key: str) -> checks.Error:
+        return error(
+            f"DATABASES['default']['OPTIONS'] key {key!r} is not supported by cursor_stream's "
+            "asyncpg connections. Remove it, or list it in CURSOR_STREAM['IGNORED_OPTIONS'] to "
+            "connect without it."
+        )
+
+    # One message per problem, in the order of OPTIONS.
+    assert check_settings() == [
+        error(
+            "DATABASES['default']['OPTIONS']['sslmode'] is 'bogus'; it must be one of disable, "
+            "allow, prefer, require, verify-ca, verify-full."
+        ),
+        unknown("tcp_user"),
+    ]
+
+
+def test_ignored_options_are_not_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(connections.settings["default"], "OPTIONS", {"keepalives": 1})
+    with override_settings(CURSOR_STREAM={"IGNORED_OPTIONS": ["keepalives"]}):
+        assert check_settings() == []
+
+
+def test_sensitive_fields_without_the_user_password_is_w002() -> None:
+    with override_settings(CURSOR_STREAM={"SENSITIVE_FIELDS": ["catalog.Product.description"]}):
+        assert check_settings() == [
+            checks.Warning(
+                "CURSOR_STREAM['SENSITIVE_FIELDS'] does not list the password of the user model "
+                "auth.User: default exports of it include the password hashes.",
+                hint="Add 'auth.AbstractBaseUser.password' to SENSITIVE_FIELDS.",
+                obj="CURSOR_STREAM",
+                id="cursor_stream.W002",
+            )
+        ]
+
+
+def test_sensitive_fields_naming_nothing_are_w003() -> None:
+    value = ["auth.User.password", "catalog.Product.prise", "shop.Order.total"]
+    with override_settings(CURSOR_STREAM={"SENSITIVE_FIELDS": value}):
+        assert check_settings() == [
+            checks.Warning(
+                f"CURSOR_STREAM['SENSITIVE_FIELDS'] entry {entry!r} names {what}, so it "
+                "protects nothing.",
+                hint="Write entries as 'app_label.Model.field' (the model may be an abstract "
+                "parent), e.g. 'auth.AbstractBaseUser.password'.",
+                obj="CURSOR_STREAM",
+                id="cursor_stream.W003",
+            )
+            for entry, what in [
+                ("catalog.Product.prise", "no field 'prise'"),
+                ("shop.Order.total", "no installed model"),
+            ]
         ]
 
 
@@ -112,3 +218,25 @@ def test_django_check_framework_reports_e001() -> None:
     with override_settings(CURSOR_STREAM={"DATABASE": "sqlite"}):
         ids = [message.id for message in checks.run_checks()]
     assert "cursor_stream.E001" in ids
+
+
+def test_an_alias_exports_do_not_default_to_gets_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replica with an option asyncpg cannot follow must not stop the project from starting:
+    exports reach it only through using= or a router."""
+    replica = {**connections.settings["default"], "OPTIONS": {"tcp_user": 5}}
+    monkeypatch.setitem(connections.settings, "replica", replica)
+    try:
+        assert check_settings() == [
+            checks.Warning(
+                "DATABASES['replica']['OPTIONS'] key 'tcp_user' is not supported by "
+                "cursor_stream's asyncpg connections. Remove it, or list it in "
+                "CURSOR_STREAM['IGNORED_OPTIONS'] to connect without it.",
+                hint=DATABASE_HINT,
+                obj="DATABASES['replica']",
+                id="cursor_stream.W004",
+            )
+        ]
+    finally:
+        del connections["replica"]

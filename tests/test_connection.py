@@ -33,6 +33,7 @@ from cursor_stream.connection import (
     connect,
     connect_params,
     django_connection_params,
+    labelled_application_name,
     params_from_settings_dict,
     parse_options_string,
     resolve_alias,
@@ -188,6 +189,52 @@ def test_application_name_is_a_server_setting() -> None:
     assert p.connect_kwargs()["server_settings"] == {"application_name": "nightly-export"}
 
 
+def test_a_label_is_appended_to_the_projects_application_name() -> None:
+    p = params(OPTIONS={"application_name": "shop-web"})
+    labelled = p.labelled("cursor_stream export 0123456789ab")
+    assert labelled.connect_kwargs()["server_settings"] == {
+        "application_name": "shop-web cursor_stream export 0123456789ab"
+    }
+    # The original is unchanged (a frozen value), and the label is not a secret.
+    assert p.connect_kwargs()["server_settings"] == {"application_name": "shop-web"}
+    assert "cursor_stream export 0123456789ab" in repr(labelled)
+
+
+def test_a_label_without_an_application_name_follows_django() -> None:
+    kwargs = params().labelled("cursor_stream export abc").connect_kwargs()
+    assert kwargs["server_settings"] == {"application_name": "django cursor_stream export abc"}
+
+
+@pytest.mark.parametrize(
+    ("where", "expected_base"),
+    [
+        ({"OPTIONS": {"options": "-c application_name=from-options"}}, "from-options"),
+        ({"extra": {"server_settings": {"application_name": "from-kwargs"}}}, "from-kwargs"),
+    ],
+)
+def test_a_label_follows_every_source_of_the_application_name(
+    where: dict[str, Any], expected_base: str
+) -> None:
+    p = params_from_settings_dict(
+        settings(OPTIONS=where.get("OPTIONS", {})), alias="default", extra=where.get("extra")
+    )
+    name = p.labelled("cursor_stream export 42").connect_kwargs()["server_settings"]
+    assert name["application_name"] == f"{expected_base} cursor_stream export 42"
+
+
+def test_labelled_application_names_fit_postgresqls_63_bytes_keeping_the_label() -> None:
+    label = "cursor_stream export 0123456789ab"
+    name = labelled_application_name("x" * 100, label)
+    assert len(name.encode()) == 63
+    assert name == "x" * (63 - len(label) - 1) + " " + label
+    # Non-ASCII would be escaped (and lengthened) by the server: sent as '?' instead.
+    name = labelled_application_name("Bestellübersicht " * 5, label)
+    assert name.isascii() and len(name) <= 63 and name.endswith(" " + label)
+    assert name.startswith("Bestell?bersicht")
+    assert labelled_application_name("", label) == label
+    assert labelled_application_name("web", "z" * 80) == "z" * 63
+
+
 def test_target_session_attrs_is_an_asyncpg_argument() -> None:
     kwargs = params(OPTIONS={"target_session_attrs": "read-write"}).connect_kwargs()
     assert kwargs["target_session_attrs"] == "read-write"
@@ -227,13 +274,18 @@ def test_django_only_options_are_ignored(key: str) -> None:
 
 def test_unknown_option_is_refused_naming_the_key_and_alias() -> None:
     with pytest.raises(ImproperlyConfigured) as info:
-        params(alias="warehouse", OPTIONS={"sslmode": "require", "keepalives_idle": 30})
+        params(alias="warehouse", OPTIONS={"sslmode": "require", "sslmodes": 30})
     assert isinstance(info.value, ConfigurationError)
     assert str(info.value) == (
-        "DATABASES['warehouse']['OPTIONS'] key 'keepalives_idle' is not supported by "
+        "DATABASES['warehouse']['OPTIONS'] key 'sslmodes' is not supported by "
         "cursor_stream's asyncpg connections. Remove it, or list it in "
         "CURSOR_STREAM['IGNORED_OPTIONS'] to connect without it."
     )
+
+
+def test_transport_only_libpq_options_are_left_out() -> None:
+    p = params(OPTIONS={"keepalives": 1, "keepalives_idle": 30, "tcp_user_timeout": 1000})
+    assert "keepalives" not in repr(p) and "keepalives" not in str(p.connect_kwargs())
 
 
 def test_ignored_options_setting_skips_unknown_keys() -> None:
@@ -349,10 +401,10 @@ def test_unknown_parameter_from_a_backend_is_refused_naming_the_engine() -> None
         params_from_settings_dict(
             settings(ENGINE="acme.db.iam"),
             alias="warehouse",
-            connection_params={"dbname": "shop", "keepalives": 1, "password": SECRET},
+            connection_params={"dbname": "shop", "gssdelegation": 1, "password": SECRET},
         )
     assert str(info.value) == (
-        "The connection parameter 'keepalives' that acme.db.iam's get_connection_params() "
+        "The connection parameter 'gssdelegation' that acme.db.iam's get_connection_params() "
         "returns for DATABASES['warehouse'] is not supported by cursor_stream's asyncpg "
         "connections. Remove it, or list it in CURSOR_STREAM['IGNORED_OPTIONS'] to connect "
         "without it."

@@ -19,13 +19,14 @@ from cursor_stream.encoders import (
     Format,
     JsonFormat,
     JsonLinesFormat,
+    PgTextFormat,
     TsvFormat,
     XlsxFormat,
     format_for_path,
     get_format,
     xlsx,
 )
-from cursor_stream.encoders.xlsx import excel_number
+from cursor_stream.encoders.xlsx import excel_number, sheet_name
 from cursor_stream.exceptions import InvalidArgument
 from tests.spreadsheets import read_xlsx
 
@@ -73,8 +74,8 @@ def test_csv_quotes_lone_end_of_data_marker_only_in_single_column_rows() -> None
     assert CsvFormat(["a", "b"]).encode([("\\.", "x")]) == b"\\.,x\n"
 
 
-@pytest.mark.parametrize("fmt", [CsvFormat, TsvFormat])
-def test_fast_path_matches_value_by_value_encoding(fmt: type[CsvFormat | TsvFormat]) -> None:
+@pytest.mark.parametrize("fmt", [CsvFormat, TsvFormat, PgTextFormat])
+def test_fast_path_matches_value_by_value_encoding(fmt: type[CsvFormat | PgTextFormat]) -> None:
     rng = random.Random(4)
     for width in (1, 2, 5):
         encoder = fmt([f"c{i}" for i in range(width)])
@@ -98,12 +99,12 @@ PG_TEXT = st.sampled_from(["", "\\.", "\\N"]) | st.text(
 
 @settings(max_examples=500)
 @given(
-    fmt=st.sampled_from([CsvFormat, SemicolonFormat, TsvFormat]),
+    fmt=st.sampled_from([CsvFormat, SemicolonFormat, TsvFormat, PgTextFormat]),
     width=st.integers(1, 4),
     data=st.data(),
 )
 def test_batch_encoding_equals_value_by_value_encoding_for_any_text(
-    fmt: type[CsvFormat | TsvFormat], width: int, data: st.DataObject
+    fmt: type[CsvFormat | PgTextFormat], width: int, data: st.DataObject
 ) -> None:
     rows = data.draw(st.lists(st.tuples(*[st.none() | PG_TEXT] * width), max_size=6), label="rows")
     encoder = fmt([f"c{i}" for i in range(width)])
@@ -115,8 +116,8 @@ def test_rows_of_another_width_are_still_encoded_row_by_row() -> None:
     assert encoder.encode([("x",), ("1", "2", "3,")]) == b'x\n1,2,"3,"\n'
 
 
-def test_tsv_escapes_like_copy_text_format() -> None:
-    encoder = TsvFormat(["a", "b"])
+def test_pgtext_escapes_like_copy_text_format() -> None:
+    encoder = PgTextFormat(["a", "b"])
     assert encoder.encode([(None, "a\tb\\c\nd\re\bf\fg\vh\x01")]) == (
         b"\\N\ta\\tb\\\\c\\nd\\re\\bf\\fg\\vh\x01\n"
     )
@@ -125,7 +126,102 @@ def test_tsv_escapes_like_copy_text_format() -> None:
 def test_header_uses_the_same_quoting_and_bom_comes_first() -> None:
     assert CsvFormat(["id", "a,b", ""], bom=True).begin() == b'\xef\xbb\xbfid,"a,b",""\n'
     assert CsvFormat(["id"], header=False).begin() == b""
-    assert TsvFormat(["a\tb"]).begin() == b"a\\tb\n"
+    assert PgTextFormat(["a\tb"]).begin() == b"a\\tb\n"
+    assert TsvFormat(["a\tb", "c"]).begin() == b'"a\tb"\tc\n'
+
+
+def read_like_pandas(text: str, sep: str) -> list[list[str]]:
+    """Split ``text`` as pandas' C parser does (``read_csv(sep=sep)``, default dialect options).
+
+    pandas/_libs/src/parser/tokenizer.c: a field starting with a quote is quoted until a lone
+    quote (a doubled quote is one quote); a quote inside an unquoted field is kept as is; an
+    unquoted CR, LF or CRLF ends the record; blank lines are skipped.
+    """
+    rows: list[list[str]] = []
+    row: list[str] = []
+    field: list[str] = []
+    state = "start_field"
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if state == "quoted":
+            if c == '"':
+                if text[i + 1 : i + 2] == '"':
+                    field.append('"')
+                    i += 1
+                else:
+                    state = "after_quote"
+            else:
+                field.append(c)
+        elif c == '"' and state == "start_field":
+            state = "quoted"
+        elif c == sep:
+            row.append("".join(field))
+            field, state = [], "start_field"
+        elif c in "\r\n":
+            if c == "\r" and text[i + 1 : i + 2] == "\n":
+                i += 1
+            if row or field or state != "start_field":
+                row.append("".join(field))
+                rows.append(row)
+            row, field, state = [], [], "start_field"
+        else:
+            field.append(c)
+            if state != "after_quote":
+                state = "field"
+        i += 1
+    if row or field:
+        row.append("".join(field))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        ("", '""'),
+        ("plain", "plain"),
+        ("a,b", "a,b"),  # a comma is nothing special in TSV
+        ("tab\there", '"tab\there"'),
+        ('say "hi"', '"say ""hi"""'),
+        ("line\nbreak", '"line\nbreak"'),
+        ("cr\r", '"cr\r"'),
+        ("back\\slash", "back\\slash"),
+        ("\\N", "\\N"),
+    ],
+)
+def test_tsv_quotes_fields_holding_tab_quote_cr_or_lf(value: str | None, expected: str) -> None:
+    assert TsvFormat(["a", "b"]).field(value) == expected
+
+
+@settings(max_examples=300)
+@given(rows=st.lists(st.lists(PG_TEXT.filter(bool), min_size=3, max_size=3), max_size=5))
+def test_tsv_reads_back_with_the_csv_module_and_like_pandas(rows: list[list[str]]) -> None:
+    encoder = TsvFormat(["a b", "c\td", 'e"f'])
+    text = (encoder.begin() + encoder.encode(rows)).decode()
+    expected = [list(encoder.columns), *rows]
+    assert list(csv.reader(io.StringIO(text, newline=""), delimiter="\t")) == expected
+    assert read_like_pandas(text, "\t") == expected
+
+
+def test_pgtext_is_not_tsv() -> None:
+    row = [("a\tb", None, "c\nd")]
+    assert PgTextFormat(["x", "y", "z"], header=False).encode(row) == b"a\\tb\t\\N\tc\\nd\n"
+    assert TsvFormat(["x", "y", "z"], header=False).encode(row) == b'"a\tb"\t\t"c\nd"\n'
+
+
+@pytest.mark.parametrize("fmt", [CsvFormat, TsvFormat])
+def test_csv_row_count_of_copy_chunks_never_runs_ahead(fmt: type[CsvFormat]) -> None:
+    rows = [("1", "a\nb"), ("2", 'say "x"\n\n'), ("3", ""), ("4", '"'), ("5", "\n")]
+    data = fmt(["n", "t"]).encode(rows)
+    assert data.count(b"\n") > len(rows)
+    for cut in range(len(data) + 1):
+        encoder = fmt(["n", "t"])
+        first = encoder.count_rows(data[:cut])
+        complete = data[:cut].count(b"\n5,") + data[:cut].count(b"\n5\t")  # row 5 started
+        assert first <= 4 + (cut == len(data)) and first >= 4 * complete
+        assert first + encoder.count_rows(data[cut:]) == len(rows)
 
 
 def test_csv_round_trips_through_the_csv_module() -> None:
@@ -168,8 +264,9 @@ def test_registry_finds_formats_by_name_and_dotted_path() -> None:
     assert get_format("csv") is CsvFormat
     assert get_format("JSONL") is JsonLinesFormat
     assert get_format("cursor_stream.encoders.csv.TsvFormat") is TsvFormat
+    assert get_format("pgtext") is PgTextFormat
     assert get_format(JsonFormat) is JsonFormat
-    for cls in (CsvFormat, TsvFormat, JsonLinesFormat, JsonFormat):
+    for cls in (CsvFormat, TsvFormat, PgTextFormat, JsonLinesFormat, JsonFormat):
         assert issubclass(cls, Format) and cls.content_type and cls.extension
         assert cls.binary is False
 
@@ -186,6 +283,7 @@ def test_unknown_format_is_a_clear_error(name: str) -> None:
         ("out.csv", CsvFormat, False),
         ("out.CSV.gz", CsvFormat, True),
         ("a/b.tsv", TsvFormat, False),
+        ("a/b.pgtext.gz", PgTextFormat, True),
         ("x.jsonl.gz", JsonLinesFormat, True),
         ("x.json", JsonFormat, False),
         ("x.txt", None, False),
@@ -292,28 +390,88 @@ def test_xlsx_refuses_text_longer_than_an_excel_cell() -> None:
             encoder.encode([("2", "x" * (xlsx.MAX_CELL_CHARS + 1))])
 
 
-def test_xlsx_temporary_files_are_removed_however_the_encoder_ends(tmp_path, monkeypatch) -> None:
+def test_xlsx_writes_no_temporary_file_however_the_encoder_ends(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     finished = XlsxFormat(["a"])
     assert xlsx_bytes(finished, [("x",)]).startswith(b"PK")
     interrupted = XlsxFormat(["a"])
     interrupted.begin()
-    interrupted.encode([("x",)] * 10)
-    assert list(tmp_path.iterdir())
+    interrupted.encode([("x",)] * 300)
     interrupted.close()
     assert list(tmp_path.iterdir()) == []
 
 
-def test_xlsx_without_its_extra_is_a_one_line_error_saying_what_to_install(monkeypatch) -> None:
+def test_xlsx_needs_no_optional_package(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "xlsxwriter", None)  # import fails
-    for attempt in (lambda: get_format("xlsx"), lambda: format_for_path("out.xlsx")):
-        with pytest.raises(InvalidArgument) as info:
-            attempt()
-        assert "pip install django-cursor-stream[xlsx]" in str(info.value)
-        assert "\n" not in str(info.value)
+    assert get_format("xlsx") is XlsxFormat
+    assert format_for_path("out.xlsx") == (XlsxFormat, False)
+    assert read_xlsx(xlsx_bytes(XlsxFormat(["a"]), [("x",)])) == {"Sheet1": [("a",), ("x",)]}
 
 
 def test_xlsx_is_a_binary_format_for_the_cursor_engine_only() -> None:
     assert get_format("xlsx") is XlsxFormat
     assert format_for_path("a/b.XLSX") == (XlsxFormat, False)
     assert XlsxFormat.binary and XlsxFormat.blocking and XlsxFormat.copy_options is None
+
+
+@pytest.mark.parametrize(
+    ("title", "number", "expected"),
+    [
+        ("Products", 1, "Products"),
+        ("Products", 2, "Products (2)"),
+        (None, 1, "Sheet1"),
+        (None, 3, "Sheet3"),
+        ("Q1/Q2 [draft]: a*b? c\\d", 1, "Q1Q2 draft ab cd"),
+        ("x" * 40, 1, "x" * 31),
+        ("x" * 40, 12, "x" * 26 + " (12)"),
+        ("'quoted'", 1, "quoted"),
+        ("[]:*?/\\", 1, "Sheet1"),
+        ("History", 1, "Sheet1"),
+        ("tab\there", 1, "tabhere"),
+    ],
+)
+def test_sheet_names_are_what_excel_accepts(title: str | None, number: int, expected: str) -> None:
+    assert sheet_name(title, number) == expected
+
+
+def open_workbook(data: bytes) -> Any:
+    openpyxl = pytest.importorskip("openpyxl")
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def test_xlsx_sheet_is_titled_with_a_bold_frozen_filtered_header_and_sized_columns(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 4)
+    columns = ["id", "a_rather_long_column_name", "note", "day"]
+    encoder = XlsxFormat(columns, title="Order lines: 2024/Q1")
+    encoder.set_column_types(["int4", "text", "text", "date"])
+    rows = [("1", "x", "short", "2024-01-01"), ("2", None, "y" * 200, None)]
+    rows += [(str(i), "x", "z", "2024-01-02") for i in range(3, 8)]
+    book = open_workbook(xlsx_bytes(encoder, rows[:3], rows[3:]))
+    assert book.sheetnames == [
+        "Order lines 2024Q1",
+        "Order lines 2024Q1 (2)",
+        "Order lines 2024Q1 (3)",
+    ]
+    for sheet, last_row in zip(book.worksheets, (4, 4, 2), strict=True):
+        assert [cell.value for cell in sheet[1]] == columns
+        assert all(cell.font.bold for cell in sheet[1])
+        assert not sheet.cell(2, 1).font.bold
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:D{last_row}"
+        widths = [sheet.column_dimensions[letter].width for letter in "ABCD"]
+        # Excel stores a width with its padding (about 0.7 characters of the default font).
+        assert 8 <= widths[0] < 10  # at least about Excel's default
+        assert 27 <= widths[1] < 29  # the header's 25 characters + 2
+        assert 60 <= widths[2] < 62  # capped
+        assert 12 <= widths[3] < 14  # yyyy-mm-dd
+    assert book.worksheets[2].cell(2, 1).value == 7
+
+
+def test_xlsx_without_header_has_no_filter_nor_frozen_row() -> None:
+    book = open_workbook(xlsx_bytes(XlsxFormat(["a"], header=False), [("x",)]))
+    sheet = book.worksheets[0]
+    assert book.sheetnames == ["Sheet1"]
+    assert sheet.freeze_panes is None and sheet.auto_filter.ref is None
+    assert sheet.cell(1, 1).value == "x"

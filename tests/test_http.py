@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import AsyncGenerator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connections
+from django.db.models import F
 from django.test import AsyncClient, Client
 
 from catalog.models import Product
 from cursor_stream import http
-from cursor_stream.exceptions import QueryError
+from cursor_stream.exceptions import ConnectError, QueryError
 from cursor_stream.export import ExportOptions, get_format, prepare_export
+from tests import faults
+from tests.spreadsheets import read_xlsx
 
 
 class Probe:
@@ -219,7 +225,7 @@ def test_asgi_response_is_an_async_iterator_with_the_exports_bytes(
 
 @pytest.mark.urls("tests.http_urls")
 @pytest.mark.parametrize(
-    "query", ["field=nope", "field=category__nope", "format=nope", "field=attributes__color"]
+    "query", ["field=nope", "field=category__nope", "format=nope", "field=attributes__a-b"]
 )
 def test_invalid_exports_are_400_before_streaming(transactional_db: None, query: str) -> None:
     response = Client().get(f"/products/?{query}")
@@ -227,6 +233,24 @@ def test_invalid_exports_are_400_before_streaming(transactional_db: None, query:
     assert not response.streaming
     response, _ = _aget(f"/aproducts/?{query}")
     assert response.status_code == 400
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_header_style_and_labels_reach_the_response(products: int) -> None:
+    response = Client().get("/products/?field=sku&field=category__name&header_style=verbose")
+    assert b"".join(response.streaming_content).startswith(b"SKU,Category name\n")
+    response = Client().get("/products/?field=sku&header_style=pretty")
+    assert response.status_code == 400
+    fields = [("sku", "Code"), ("vat", F("price") * Decimal("1.2"), "Price incl. VAT"), "price"]
+    queryset = Product.objects.filter(pk__lte=2).order_by("pk")
+    response = http.streaming_response(
+        queryset, format="jsonl", fields=fields, header_style="verbose", asynchronous=False
+    )
+    lines = b"".join(response.streaming_content).splitlines()
+    assert [json.loads(line, parse_float=Decimal) for line in lines] == [
+        {"Code": p.sku, "Price incl. VAT": p.price * Decimal("1.2"), "Price": p.price}
+        for p in queryset
+    ]
 
 
 @pytest.mark.urls("tests.http_urls")
@@ -266,3 +290,138 @@ def test_database_error_leaves_json_without_its_closing_bracket(transactional_db
     body = b"".join(got)
     assert body.startswith(b"[")
     assert not body.rstrip().endswith(b"]")
+
+
+# --- the iterator kind without request= -------------------------------------------------------
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize("view", ["products-plain", "aproducts-plain"])
+def test_views_without_request_get_the_iterator_their_handler_consumes(
+    products: int, view: str
+) -> None:
+    # A sync view under ASGI runs in a worker thread without an event loop, an async view under
+    # WSGI on a loop of its own: neither can guess; the handler that took the request decides.
+    wsgi = Client().get(f"/{view}/")
+    assert wsgi.status_code == 200
+    assert not wsgi.is_async
+    body = b"".join(wsgi.streaming_content)
+    asgi, abody = _aget(f"/{view}/")
+    assert asgi.status_code == 200
+    assert asgi.is_async
+    assert body == abody == _export_bytes(Product.objects.order_by("pk"))
+
+
+# --- status codes -----------------------------------------------------------------------------
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize("view", ["series", "aseries-plain"])
+def test_database_down_while_preparing_is_a_503_logged_as_an_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, view: str
+) -> None:
+    port = faults.free_port()  # nothing listens there
+    monkeypatch.setitem(connections["default"].settings_dict, "HOST", "127.0.0.1")
+    monkeypatch.setitem(connections["default"].settings_dict, "PORT", str(port))
+    if view == "series":
+        response = Client().get(f"/{view}/?n=10")
+    else:
+        response, _ = _aget(f"/{view}/?n=10")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    # Where the database is stays in the log.
+    assert response.content == b"The export's database is unavailable; try again later.\n"
+    (record,) = [r for r in caplog.records if r.name == "cursor_stream.http"]
+    assert record.levelname == "ERROR"
+    assert record.exc_info is not None and isinstance(record.exc_info[1], ConnectError)
+    assert f"127.0.0.1:{port}" in record.getMessage()
+    # Django logs the 5xx response as an error too (what mails ADMINS).
+    assert [r.levelname for r in caplog.records if r.name == "django.request"] == ["ERROR"]
+
+
+def test_sql_the_server_refuses_is_the_views_error_not_a_400(transactional_db: None) -> None:
+    # The SQL of streaming_response() is the view's: a 500 (raised), never the caller's 400.
+    with pytest.raises(QueryError, match="nowhere"):
+        http.streaming_response("SELECT nope FROM nowhere")
+
+
+def test_an_unknown_option_is_the_views_error_not_a_400(transactional_db: None) -> None:
+    with pytest.raises(TypeError, match="escape_formula"):
+        http.streaming_response("SELECT 1 AS x", escape_formula=True)
+
+
+# --- formula escaping: spreadsheets' text formats only ------------------------------------------
+
+FORMULAS = "SELECT '=1+2' AS a, '-3' AS b, '@x' AS c"
+
+
+def _download(fmt: str, **options: Any) -> bytes:
+    response = http.streaming_response(FORMULAS, format=fmt, asynchronous=False, **options)
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("csv", b"a,b,c\n'=1+2,'-3,'@x\n"), ("tsv", b"a\tb\tc\n'=1+2\t'-3\t'@x\n")],
+)
+def test_formula_escaping_is_on_by_default_for_csv_and_tsv(
+    transactional_db: None, fmt: str, expected: bytes
+) -> None:
+    assert _download(fmt) == expected
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_json_values_are_never_altered(transactional_db: None, fmt: str) -> None:
+    body = _download(fmt)
+    assert body == _download(fmt, escape_formulas=False)
+    assert b'{"a":"=1+2","b":"-3","c":"@x"}' in body
+
+
+def test_xlsx_text_cells_are_strings_never_altered(transactional_db: None) -> None:
+    sheets = read_xlsx(_download("xlsx"))
+    assert sheets == {"Sheet1": [("a", "b", "c"), ("=1+2", "-3", "@x")]}
+
+
+# --- identity in pg_stat_activity -------------------------------------------------------------
+
+
+@pytest.mark.urls("tests.http_urls")
+@pytest.mark.parametrize(
+    ("project_name", "expected_base"),
+    [(None, "django"), ("shop-web", "shop-web"), ("a-very-long-project-name-" * 3, None)],
+)
+def test_a_running_export_names_itself_in_pg_stat_activity(
+    transactional_db: None, project_name: str | None, expected_base: str | None
+) -> None:
+    from cursor_stream.connection import labelled_application_name
+
+    options = connections["default"].settings_dict["OPTIONS"]
+    saved = dict(options)
+    if project_name is not None:
+        options["application_name"] = project_name
+    try:
+        response = Client().get("/series/?n=500000&tag=identity")
+        assert response.status_code == 200
+        chunks = iter(response.streaming_content)
+        assert next(chunks).startswith(b"n,pad\n")  # the export's transaction is open now
+        export_id = response["X-Export-Id"]
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT application_name, query FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name LIKE %s",
+                [f"%cursor_stream export {export_id}"],
+            )
+            rows = cursor.fetchall()
+        response.close()
+    finally:
+        options.clear()
+        options.update(saved)
+    assert len(rows) == 1
+    name, query = rows[0]
+    assert "/* identity */" in query
+    label = f"cursor_stream export {export_id}"
+    if expected_base is None:
+        assert name == labelled_application_name(project_name or "", label)
+        assert len(name.encode()) == 63 and name.startswith("a-very-long-project-name-")
+    else:
+        assert name == f"{expected_base} {label}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,9 +12,11 @@ from django.core import mail
 from django.test import Client, override_settings
 
 from catalog.models import Product
-from cursor_stream.description import AdminSource, ExportDescription
+from cursor_stream.description import AdminSource, ExportDescription, StoredField
+from cursor_stream.exceptions import InvalidArgument
 from cursor_stream.export import ExportOptions
 from cursor_stream.jobs import api
+from cursor_stream.jobs.conf import result_storage
 from cursor_stream.jobs.models import ExportJob, Status
 from cursor_stream.jobs.runner import run_job
 from cursor_stream.jobs.signals import export_failed, export_finished, export_started
@@ -105,7 +108,7 @@ def test_job_pages_are_the_requesters(products: int) -> None:
     assert status["status"] == "succeeded" and status["rows"] == job_rows(job)
     download = ann_client.get(f"{base}/download/")
     assert download.status_code == 200
-    assert b"".join(download.streaming_content).startswith(b"product_id,")  # type: ignore[attr-defined]
+    assert b"".join(download.streaming_content).startswith(b"Product id,")  # type: ignore[attr-defined]
     download.close()
     page = ann_client.get(f"{base}/change/")
     assert page.status_code == 200 and b"job-progress" in page.content
@@ -148,3 +151,77 @@ def test_selected_rows_only(products: int) -> None:
     run_job(job.pk)
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED and job.rows == 7
+
+
+EXPORT_PAGE = "/admin/catalog/product/export/"
+
+
+def test_run_in_the_background_from_the_export_page_equals_the_download(products: int) -> None:
+    ann = staff("ann", "view_product")
+    client = Client()
+    client.force_login(ann)
+    data = {
+        "_changelist_filters": "status__exact=active&q=Caf",
+        "_columns_shown": "1",
+        "format": "csv",
+        # The picker's subset, with the admin's computed column (an expression).
+        "columns": ["sku", "category__name", "price_with_vat"],
+    }
+    download = client.post(EXPORT_PAGE, data)
+    assert download.status_code == 200
+    expected = b"".join(download.streaming_content)  # type: ignore[attr-defined]
+    download.close()
+    assert expected.startswith(b"SKU,Category name,Price incl. VAT\n")
+
+    queued = client.post(EXPORT_PAGE, {**data, "background": "on"})
+    job = ExportJob.objects.get()
+    assert queued.status_code == 302
+    assert queued["Location"] == f"/admin/cursor_stream_jobs/exportjob/{job.pk}/change/"
+    stored = ExportDescription.from_json(job.description)
+    assert stored.fields == (
+        StoredField("sku"),
+        StoredField("category__name"),
+        StoredField("price_with_vat", "Price incl. VAT", computed=True),
+    )
+    assert stored.options.header_style == "verbose" and stored.options.escape_formulas
+    assert stored.admin == AdminSource(site="admin", query="status__exact=active&q=Caf")
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED, job.status_line()
+    with result_storage().open(job.storage_name, "rb") as handle:
+        assert handle.read() == expected
+    assert job.rows == expected.count(b"\n") - 1 > 0
+
+
+def background_box(html: str) -> str:
+    boxes = re.findall(r'<input[^>]*id="cursor-stream-background"[^>]*>', html)
+    assert len(boxes) == 1, html
+    return str(boxes[0])
+
+
+def test_the_export_page_ticks_run_in_the_background_above_background_rows(
+    products: int,
+) -> None:
+    ann = staff("ann", "view_product")
+    client = Client()
+    client.force_login(ann)
+    page = client.get(EXPORT_PAGE)
+    assert page.status_code == 200
+    assert "checked" not in background_box(page.content.decode())  # ~1,000 rows
+    settings = {**django_settings.CURSOR_STREAM, "BACKGROUND_ROWS": 10}
+    with override_settings(CURSOR_STREAM=settings):
+        page = client.get(EXPORT_PAGE)
+    assert "checked" in background_box(page.content.decode())
+
+
+def test_a_column_the_admin_does_not_export_is_refused(products: int) -> None:
+    ann = staff("ann", "view_product")
+    description = ExportDescription(
+        model="catalog.Product",
+        fields=("sku", "cost_price"),
+        user=str(ann.pk),
+        admin=AdminSource(site="admin"),
+    )
+    with pytest.raises(InvalidArgument, match=r"^The column 'cost_price' is not exported here"):
+        api.submit(description, user=ann)
+    assert not ExportJob.objects.exists()

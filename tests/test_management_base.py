@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cursor_stream.management import AsyncCommand
+from cursor_stream.management import AsyncCommand, QuietExit
 from cursor_stream.management.base import run_command_coroutine
 
 
@@ -24,6 +24,11 @@ class Greet(AsyncCommand):
     async def ahandle(self, *args: Any, **options: Any) -> None:
         await asyncio.sleep(0)
         self.stdout.write(f"hello {options['name']}")
+
+
+class Stop(AsyncCommand):
+    async def ahandle(self, *args: Any, **options: Any) -> None:
+        raise QuietExit("the reader went away", returncode=141)
 
 
 class Sleeper(AsyncCommand):
@@ -87,3 +92,17 @@ def test_previous_signal_handlers_are_restored() -> None:
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_quiet_exit_on_the_command_line_is_a_status_without_a_message(capsys) -> None:
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as info:
+        Stop(stderr=err).run_from_argv(["manage.py", "stop"])
+    assert info.value.code == 141
+    assert err.getvalue() == "" and capsys.readouterr().err == ""
+
+
+def test_quiet_exit_through_call_command_is_a_command_error() -> None:
+    with pytest.raises(CommandError, match="the reader went away") as info:
+        call_command(Stop(), stdout=io.StringIO(), stderr=io.StringIO())
+    assert info.value.returncode == 141

@@ -508,8 +508,7 @@ def test_broken_pipe_on_stdout_stops_quietly_and_releases_the_server(products):
     text = err.decode()
     assert head.startswith(b"n,pad\n1,")
     assert proc.returncode == 141, text
-    assert "broken pipe" in text and text.count("\n") == 1 and "Traceback" not in text
-    assert "Exception ignored" not in text
+    assert text == ""  # as Unix tools stop on SIGPIPE: the status alone
     assert_released("cs-broken-pipe")
 
 
@@ -661,7 +660,7 @@ def test_only_declared_field_paths_are_ever_accepted(name):
         "(SELECT 1)",
         # CVE-2022-28346/28347, CVE-2024-42005: column aliases and JSON keys from user input.
         "attributes__a') OR 1=1 --",
-        "attributes__color",
+        'attributes__a" FROM product; --',
         'product_id"; SELECT pg_sleep(5); --',
         "category__name;",
     ],

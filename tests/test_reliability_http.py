@@ -105,7 +105,8 @@ def _server_backends() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(state, '') FROM pg_stat_activity "
-            "WHERE application_name = 'cs-reliability-server'"
+            # Exports append "cursor_stream export <id>" to the server's application_name.
+            "WHERE application_name LIKE 'cs-reliability-server%'"
         )
         return [row[0] for row in cursor.fetchall()]
 

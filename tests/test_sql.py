@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import ipaddress
 import json
 import uuid
 
 import asyncpg
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.backends.postgresql.psycopg_any import DateRange, Jsonb, NumericRange
+from django.db.backends.postgresql.psycopg_any import DateRange, Jsonb, NumericRange, is_psycopg3
 
 from cursor_stream.exceptions import CompileError
-from cursor_stream.sql import IN_LIST_AS_ARRAY, MAX_PARAMS, adapt_param, rewrite_placeholders
+from cursor_stream.params import Param, adapt_param
+from cursor_stream.sql import IN_LIST_AS_ARRAY, MAX_PARAMS, rewrite_placeholders
 
 
 def test_positional_placeholders_become_numbered_with_psycopg_literal_types():
@@ -27,7 +29,7 @@ def test_positional_placeholders_become_numbered_with_psycopg_literal_types():
     ("value", "cast"),
     [
         (True, "::bool"),
-        (1.5, "::float8"),
+        (1.5, "::numeric"),
         (decimal.Decimal("1.10"), "::numeric"),
         (datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), "::timestamptz"),
         (datetime.datetime(2020, 1, 1), "::timestamp"),
@@ -125,9 +127,23 @@ def test_psycopg_json_wrappers_are_sent_as_json_text():
     assert params == ('{"a": [1, "\\u00e9"]}',)
 
 
-def test_adapt_param_leaves_plain_values_alone():
-    assert adapt_param(5) == 5
-    assert adapt_param((1, 2)) == [1, 2]
+def test_adapt_param_types_values_as_psycopg_types_their_literals():
+    assert adapt_param(5) == Param(5, "::int4")
+    assert adapt_param("x") == Param("x")
+    assert adapt_param(1.5) == Param(decimal.Decimal("1.5"), "::numeric")
+    assert adapt_param(float("inf")) == Param(float("inf"), "::float8")
+    # psycopg 3 writes '{1,2}'::int2[], psycopg2 ARRAY[1,2] (int4).
+    assert adapt_param((1, 2)) == Param([1, 2], "::int2[]" if is_psycopg3 else "::int4[]")
+    assert adapt_param([1, 2**40]) == Param([1, 2**40], "::int8[]")
+    # psycopg 3 leaves '{a,NULL}' untyped; psycopg2's ARRAY['a', NULL] is text[].
+    assert adapt_param(["a", None]) == Param(["a", None], "" if is_psycopg3 else "::text[]")
+    assert adapt_param([1.5]) == Param([1.5], "::float8[]" if is_psycopg3 else "::numeric[]")
+    assert adapt_param([[1], [None]]) == Param(
+        [[1], [None]], "::int2[]" if is_psycopg3 else "::int4[]"
+    )
+    assert adapt_param(ipaddress.ip_address("10.0.0.1")) == Param("10.0.0.1", "::inet")
+    assert adapt_param(ipaddress.ip_network("10.0.0.0/8")) == Param("10.0.0.0/8", "::cidr")
+    assert adapt_param(memoryview(b"ab")) == Param(b"ab", "::bytea")
 
 
 def test_json_wrappers_use_their_own_dumps_on_either_driver():
@@ -151,4 +167,11 @@ def test_json_wrappers_use_their_own_dumps_on_either_driver():
     ],
 )
 def test_driver_ranges_become_asyncpg_ranges(value, expected):
-    assert adapt_param(value) == expected
+    assert adapt_param(value).value == expected
+
+
+def test_psycopg_text_and_binary_placeholders_are_placeholders():
+    sql, params = rewrite_placeholders("SELECT %t, %b, %(x)t, %(x)b", {"x": 1})
+    assert (sql, params) == ("SELECT %t, %b, $1::int4, $1::int4", (1,))
+    sql, params = rewrite_placeholders("SELECT %t, %b, '%t'", ["a", 2])
+    assert (sql, params) == ("SELECT $1, $2::int4, '%t'", ("a", 2))

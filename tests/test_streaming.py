@@ -463,6 +463,61 @@ def test_stream_releases_connection_after_exception_in_consumer(products):
     run_cleanup_scenario(scenario)
 
 
+def test_async_with_releases_the_connection_while_the_stream_is_still_referenced(products):
+    """An exception in the loop body leaves a plain iterator (and its transaction) suspended
+    for as long as something references it; ``async with`` ends it on the way out."""
+    kept: list[Any] = []
+
+    async def scenario():
+        with pytest.raises(ZeroDivisionError):
+            async with cursor_stream.stream(QUERY, prefetch=10) as rows:
+                kept.append(rows)
+                async for _row in rows:
+                    1 / 0  # noqa: B018
+
+    run_cleanup_scenario(scenario)
+    assert kept  # still referenced when the release was checked
+
+    async def batches_scenario():
+        async with cursor_stream.stream_batches(QUERY, prefetch=10) as batches:
+            kept.append(batches)
+            assert len(await anext(batches)) == 10
+
+    run_cleanup_scenario(batches_scenario)
+
+
+def test_a_plain_iterator_kept_alive_after_an_exception_holds_its_transaction(products):
+    """The reason for ``async with``: without it, nothing ends the suspended stream."""
+    kept: list[Any] = []
+
+    async def scenario():
+        rows = cursor_stream.stream(QUERY, prefetch=10)
+        kept.append(rows)
+        with pytest.raises(ZeroDivisionError):
+            async for _row in rows:
+                1 / 0  # noqa: B018
+
+    with pytest.raises(AssertionError, match="still busy or in transaction"):
+        run_cleanup_scenario(scenario)
+    # (asyncio.run() closed it when its loop shut down: asyncgen finalisation.)
+
+
+def test_a_snapshot_is_entered_once(products):
+    async def scenario():
+        snap = cursor_stream.snapshot()
+        async with snap:
+            with pytest.raises(CursorStreamError, match="already open"):
+                await snap.open()
+            assert [r[0] async for r in snap.rows("SELECT 1")] == [1]
+        with pytest.raises(CursorStreamError, match="already closed"):
+            async with snap:
+                pass
+        with pytest.raises(CursorStreamError, match="is closed, not open"):
+            snap.connection  # noqa: B018
+
+    run_cleanup_scenario(scenario)
+
+
 def test_stream_releases_connection_on_aclose(products):
     async def scenario():
         it = cursor_stream.stream(QUERY, prefetch=10)
@@ -576,3 +631,32 @@ def test_invalid_arguments_are_typed_errors():
             cursor_stream.stream("SELECT 1", **kwargs)
     assert issubclass(InvalidArgument, CursorStreamError)
     assert issubclass(InvalidArgument, ValueError)
+
+
+def test_a_queryset_compiled_in_async_code_never_touches_the_database(products):
+    """JSONObject reads the server version (a cached property that connects, which Django
+    refuses on an event loop's thread): compiling learns it once, off the loop."""
+    from django.db import connections
+    from django.db.models.functions import JSONObject
+
+    from cursor_stream import sql
+
+    queryset = Product.objects.annotate(obj=JSONObject(sku="sku")).order_by("pk")
+    expected = list(queryset.values_list("obj", flat=True)[:3])
+
+    async def run() -> tuple[list[Any], list[Any]]:
+        # A fresh connection wrapper in this async context knows no server version yet.
+        wrapper = connections["default"]
+        wrapper.__dict__.pop("pg_version", None)
+        for name in [n for n in vars(wrapper.features) if n.startswith("is_postgresql")]:
+            delattr(wrapper.features, name)  # cached by earlier tests
+        sql._server_versions.clear()
+        first = [r async for r in cursor_stream.stream(queryset.values_list("obj", flat=True)[:3])]
+        page = await cursor_stream.fetch_page(
+            queryset.values_list("obj", flat=True), offset=0, count=3
+        )
+        return first, page
+
+    first, page = asyncio.run(run())
+    assert first == expected == page
+    assert "default" in sql._server_versions

@@ -75,3 +75,92 @@ def test_cancel_of_a_queued_job(products: int) -> None:
     assert run("streamjobs", "cancel", str(job_id)).startswith(f"job {job_id} cancelled")
     with pytest.raises(CommandError, match="already cancelled"):
         run("streamjobs", "cancel", str(job_id))
+
+
+@pytest.mark.parametrize(
+    ("args", "output"),
+    [
+        (
+            [
+                "catalog.Product",
+                "--fields=pk,category__name,attributes__color,created_at__year,price",
+                "--header-style=verbose",
+                "--filter=pk__lt=500",
+                "--exclude=attributes__color=blue",
+                "--order-by=-price,pk",
+                "--choices-display",
+            ],
+            "jobs/products.pgtext",
+        ),
+        (["catalog.Category", "--header-style=verbose", "--no-header"], "jobs/categories.tsv"),
+        (
+            ["catalog.Product", "--offset=3", "--limit=5", "--timezone=UTC", "--bom"],
+            "jobs/products.csv",
+        ),
+        (
+            [
+                "--sql",
+                "SELECT product_id, sku FROM product WHERE price > %s ORDER BY 1",
+                "--param=10",
+                "--escape-formulas",
+            ],
+            "jobs/query.jsonl",
+        ),
+    ],
+)
+def test_background_takes_every_foreground_option(
+    products: int, tmp_path: Path, args: list[str], output: str
+) -> None:
+    from cursor_stream.jobs.runner import run_job
+
+    job_id = int(run("streamdata", *args, "--background", "-o", output))
+    run_job(job_id)
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == Status.SUCCEEDED, job.status_line()
+    foreground = tmp_path / Path(output).name
+    run("streamdata", *args, "-o", str(foreground))
+    with result_storage().open(job.storage_name, "rb") as handle:
+        assert handle.read() == foreground.read_bytes()
+
+
+def test_background_refuses_what_the_foreground_refuses(products: int) -> None:
+    with pytest.raises(CommandError, match=r"^--sql must be a query returning rows"):
+        run("streamdata", "--sql", "DELETE FROM product", "--background")
+    with pytest.raises(CommandError, match=r"^The SQL has 1 placeholder, 0 --param values"):
+        run("streamdata", "--sql", "SELECT %s AS x", "--background")
+    with pytest.raises(CommandError, match=r"^Cannot tell the format from the output name"):
+        run("streamdata", "catalog.Product", "--background", "-o", "feeds/products.dat")
+    with pytest.raises(CommandError, match=r"'yaer' is not a transform of DateTimeField"):
+        run("streamdata", "catalog.Product", "--fields=created_at__yaer", "--background")
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize("output", ["jobs/products.pgtext", "jobs/products.tsv"])
+def test_a_resumable_background_export_in_key_ranges_equals_the_foreground(
+    products: int, tmp_path: Path, output: str
+) -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from cursor_stream.description import ExportDescription
+    from cursor_stream.jobs.runner import run_job
+    from cursor_stream.jobs.segments import segmented
+
+    args = [
+        "catalog.Product",
+        "--fields=pk,sku,attributes__color,created_at__date,status",
+        "--header-style=verbose",
+        "--choices-display",
+    ]
+    job_id = int(run("streamdata", *args, "--background", "-o", output))
+    job = ExportJob.objects.get(pk=job_id)
+    assert segmented(ExportDescription.from_json(job.description), local=True) is not None
+    with override_settings(CURSOR_STREAM={**settings.CURSOR_STREAM, "JOBS_CHECKPOINT_ROWS": 300}):
+        run_job(job_id)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED, job.status_line()
+    assert job.rows == products
+    foreground = tmp_path / Path(output).name
+    run("streamdata", *args, "-o", str(foreground))
+    with result_storage().open(job.storage_name, "rb") as handle:
+        assert handle.read() == foreground.read_bytes()

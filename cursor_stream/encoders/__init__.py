@@ -1,6 +1,6 @@
 """Output formats: a registry of :class:`Format` classes found by short name or dotted path.
 
-A format is pure and synchronous (DESIGN section 1): it turns rows that PostgreSQL has already
+A format is pure and synchronous: it turns rows that PostgreSQL has already
 rendered to text into bytes, and says how PostgreSQL should render them (``rendering``) and which
 ``COPY`` options reproduce its data rows byte for byte (``copy_options``), so that the COPY fast
 path and the cursor path write the same file.
@@ -12,7 +12,7 @@ from importlib import import_module
 
 from ..exceptions import InvalidArgument
 from .base import Format, Rows
-from .csv import CsvFormat, TsvFormat
+from .csv import CsvFormat, PgTextFormat, TsvFormat
 from .json import JsonFormat, JsonLinesFormat
 from .xlsx import XlsxFormat
 
@@ -21,6 +21,7 @@ __all__ = [
     "Format",
     "JsonFormat",
     "JsonLinesFormat",
+    "PgTextFormat",
     "Rows",
     "TsvFormat",
     "XlsxFormat",
@@ -32,7 +33,8 @@ __all__ = [
 
 #: Short name -> format class.
 registry: dict[str, type[Format]] = {
-    cls.name: cls for cls in (CsvFormat, TsvFormat, JsonLinesFormat, JsonFormat, XlsxFormat)
+    cls.name: cls
+    for cls in (CsvFormat, TsvFormat, PgTextFormat, JsonLinesFormat, JsonFormat, XlsxFormat)
 }
 
 

@@ -17,7 +17,8 @@ class Format:
 
     Subclasses declare ``name`` (the registry key), ``content_type``, ``extension`` and
     ``binary``. An instance encodes one export; it may keep state between calls (the JSON array
-    format remembers whether a row has been written).
+    format remembers whether a row has been written). Subclasses overriding ``__init__`` take
+    and pass on its keyword arguments (``header``, ``bom``, ``title``).
     """
 
     name: ClassVar[str] = ""
@@ -25,8 +26,8 @@ class Format:
     extension: ClassVar[str] = ""
     #: True for formats that must not be written to a terminal (xlsx).
     binary: ClassVar[bool] = False
-    #: True when encoding takes long enough to stall an event loop (xlsx, a pure-Python
-    #: writer): the export then runs :meth:`encode`, :meth:`end_chunks` and :meth:`close` in a
+    #: True when encoding takes long enough to stall an event loop (xlsx, whose XML is built in
+    #: Python): the export then runs :meth:`encode`, :meth:`end_chunks` and :meth:`close` in a
     #: worker thread of its own, one call at a time.
     blocking: ClassVar[bool] = False
     #: "text": every column is cast to text; "json": one JSON object (text) per row.
@@ -34,6 +35,10 @@ class Format:
     #: Options of asyncpg's ``copy_from_query()`` making ``COPY ... TO STDOUT`` write exactly
     #: :meth:`encode`'s bytes; None when COPY cannot.
     copy_options: ClassVar[Mapping[str, str] | None] = None
+    #: True when ``escape_formulas`` applies: text a spreadsheet opens, where a cell starting
+    #: with = + - @ (OWASP "CSV injection") would run as a formula. Formats that keep values
+    #: as data (JSON) or write text cells as strings (xlsx) leave values unaltered.
+    formula_escaping: ClassVar[bool] = False
     #: Whether ``header`` and ``bom`` mean anything for this format.
     has_header: ClassVar[bool] = False
     supports_bom: ClassVar[bool] = False
@@ -42,10 +47,20 @@ class Format:
     def check_available(cls) -> None:
         """Raise InvalidArgument if the format cannot be used here (an optional extra missing)."""
 
-    def __init__(self, columns: Sequence[str], *, header: bool = True, bom: bool = False) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str],
+        *,
+        header: bool = True,
+        bom: bool = False,
+        title: str | None = None,
+    ) -> None:
         self.columns = tuple(columns)
         self.header = header and self.has_header
         self.bom = bom and self.supports_bom
+        #: What the data is (a model's verbose_name_plural), for formats that name it (the xlsx
+        #: sheet); None for raw SQL.
+        self.title = title
 
     def set_column_types(self, types: Sequence[str]) -> None:
         """Receive the PostgreSQL type of each rendered column, before :meth:`begin`.

@@ -1,7 +1,9 @@
 """The "Exports" admin: each user's background exports, a live progress page, cancel, download.
 
-Also the admin export page's "Run in the background" (:func:`background_choice`,
-:func:`queue_admin_export`), called by :class:`cursor_stream.admin.StreamExportMixin`.
+Also the admin export page's "Run in the background" (:func:`add_background_field`,
+:func:`background_by_default`, :func:`queue_admin_export`), which
+:class:`cursor_stream.admin.StreamExportMixin` uses through its export form hooks
+(``get_export_form()``, ``export_form_valid()``) when this app is installed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import (
@@ -24,9 +27,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from ..description import AdminSource, ExportDescription
-from ..exceptions import CursorStreamError
-from ..export import ExportOptions
+from ..admin import FILTERS_VAR
+from ..adminpage import ExportForm
+from ..description import AdminSource, ExportDescription, StoredField
+from ..exceptions import ConfigurationError, CursorStreamError
 from . import api
 from .conf import job_settings, result_storage
 from .models import ExportJob, Status
@@ -160,47 +164,49 @@ class ExportJobAdmin(admin.ModelAdmin):
 
 # --- "Run in the background" on a model's export page ----------------------------------------
 
+#: The export form's field (added by :func:`add_background_field`).
+BACKGROUND_FIELD = "background"
 
-def background_choice(
-    model_admin: Any, request: HttpRequest, queryset: Any
-) -> dict[str, Any] | None:
-    """Return what the export page needs to offer background runs (None: not offered)."""
-    if not (request.user.is_active and request.user.is_staff):
-        return None
-    estimate = None
-    try:
-        plan = queryset.explain(format="json")
-        import json
 
-        estimate = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
-    except Exception:  # an estimate is a nicety: never fail the page for it
-        estimate = None
-    threshold = job_settings().background_rows
-    return {
-        "estimate": estimate,
-        "default": estimate is not None and estimate > threshold,
-        "formats": ["xlsx"],  # always in the background by default (built only at the end)
-    }
+def add_background_field(form: ExportForm) -> None:
+    """Offer "Run in the background" on an export page's form."""
+    form.fields[BACKGROUND_FIELD] = forms.BooleanField(
+        label="Run in the background",
+        required=False,
+        help_text="The file is stored and listed under Exports; you need not keep this page open.",
+        widget=forms.CheckboxInput(attrs={"id": "cursor-stream-background"}),
+    )
+
+
+def background_by_default(estimate: int | None) -> bool:
+    """Return whether the page ticks "Run in the background": above ``BACKGROUND_ROWS`` rows."""
+    return estimate is not None and estimate > job_settings().background_rows
 
 
 def queue_admin_export(
-    model_admin: Any, request: HttpRequest, filters: str, format_name: str
+    model_admin: Any, request: HttpRequest, form: ExportForm, queryset: Any
 ) -> HttpResponseBase:
-    """Create the background job of an admin export and show its page."""
-    opts = model_admin.opts
-    selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME) or None
-    description = ExportDescription(
-        model=opts.label,
-        options=ExportOptions(format=format_name),
-        user=str(request.user.pk),
-        admin=AdminSource(
-            site=model_admin.admin_site.name,
-            query=filters,
-            selected=tuple(selected) if selected else None,
-        ),
-    )
+    """Create the background job of a valid export form and redirect to the job's page.
+
+    The job stores what the worker needs to rebuild the export as the page would have run it:
+    the admin site, the changelist's query string, the chosen columns (by name; a computed one
+    is rebuilt from the admin's ``export_fields``) and the admin's options.
+    """
+    format_name = form.cleaned_data["format"]
     try:
+        columns = model_admin.get_export_columns(request, queryset, form.cleaned_data["columns"])
+        description = ExportDescription(
+            model=model_admin.opts.label,
+            fields=tuple(StoredField.of(column) for column in columns),
+            options=model_admin.get_export_options(request, format_name),
+            user=str(request.user.pk),
+            admin=AdminSource(
+                site=model_admin.admin_site.name, query=request.POST.get(FILTERS_VAR, "")
+            ),
+        )
         job = api.submit(description, user=request.user)
+    except ConfigurationError:
+        raise  # the project's mistake (a sensitive column), as for a download
     except CursorStreamError as exc:
         raise BadRequest(f"Cannot export this data: {exc}") from exc
     messages.success(request, f"Export {job.pk} is queued; this page shows its progress.")

@@ -7,7 +7,6 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from ..encoders import format_for_path, get_format
 from ..exceptions import CursorStreamError
 
 
@@ -23,15 +22,9 @@ def queue_export(command: Any, options: dict[str, Any]) -> str | None:
     output: str = options["output"]
     name = "" if output == "-" else output
     try:
-        fmt = get_format(options["format"]) if options["format"] else None
-        gzipped = bool(options["gzip"])
-        if name:
-            implied, gz_suffix = format_for_path(name)
-            gzipped = gzipped or gz_suffix
-            fmt = fmt or implied
-        fmt = fmt or get_format("csv")
-        description = command._describe(
-            {**options, "gzip": gzipped}, command._export_options(options, fmt)
+        fmt, gzipped = command.output_format(options, name or None)
+        description = command.describe(
+            {**options, "gzip": gzipped}, command.export_options(options, fmt)
         )
         job = submit(description, name=name)
     except CursorStreamError as exc:

@@ -1,7 +1,7 @@
 """Resumable exports: one snapshot read in primary-key ranges, with a checkpoint after each.
 
 A background export of a model ordered by its (integer) primary key, in a line format (csv,
-tsv, jsonl) without gzip, into a local storage, runs as consecutive key ranges of
+tsv, pgtext, jsonl) without gzip, into a local storage, runs as consecutive key ranges of
 ``JOBS_CHECKPOINT_ROWS`` rows: ``pk > lo AND pk <= hi``, each range a COPY (or cursor) of its
 own, all in one transaction, so that the output is byte for byte that of a single export of
 the same snapshot. After each range the partial file is synced and the job records a checkpoint
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..description import ExportDescription, build_queryset, filter_errors
-from ..export import ExportStats, PreparedExport, prepare_export
+from ..export import ExportStats, PreparedExport, default_ordering, prepare_export
 from ..sql import CompiledQuery, compile_source
 from ..streaming import Snapshot
 
 #: Formats whose output is the plain concatenation of its rows' (after a header line).
-RESUMABLE_FORMATS = ("csv", "tsv", "jsonl")
+RESUMABLE_FORMATS = ("csv", "tsv", "pgtext", "jsonl")
 
 _INTEGER_KEYS = ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField")
 #: Bounds no table holds (integers below any key PostgreSQL's sequences hand out).
@@ -113,24 +113,29 @@ async def _estimate(conn: Any, keys: CompiledQuery) -> int | None:
 def segmented(description: ExportDescription, *, local: bool) -> SegmentedExport | None:
     """Return the resumable form of ``description``'s export, or None if it must restart.
 
-    Resumable: a model (or admin) export ordered by an integer primary key, csv/tsv/jsonl
+    Resumable: a model (or admin) export ordered by an integer primary key (given, or the
+    default order of an export of a model without ``Meta.ordering``), csv/tsv/pgtext/jsonl
     without gzip, offset and limit, into a local storage (whose partial file survives).
     """
-    options = description.options
     if (
         not local
         or description.sql is not None
         or description.gzip
-        or options.format not in RESUMABLE_FORMATS
-        or options.offset
-        or options.limit is not None
+        or description.options.format not in RESUMABLE_FORMATS
     ):
         return None
     queryset, fields, options = build_queryset(description)
+    if options.offset or options.limit is not None:
+        return None
+    queryset = default_ordering(queryset)
     pk = queryset.model._meta.pk
     if pk.get_internal_type() not in _INTEGER_KEYS:
         return None
-    if tuple(queryset.query.order_by) not in (("pk",), (pk.name,), (pk.attname,)):
+    query = queryset.query
+    order = tuple(query.order_by) or (
+        tuple(queryset.model._meta.ordering) if query.default_ordering else ()
+    )
+    if order not in (("pk",), (pk.name,), (pk.attname,)):
         return None
     with filter_errors():
         prepared = prepare_export(

@@ -1,7 +1,7 @@
-"""Management command helpers: :class:`AsyncCommand`."""
+"""Management command helpers: :class:`AsyncCommand`, :class:`QuietExit`."""
 
 from __future__ import annotations
 
-from .base import AsyncCommand
+from .base import AsyncCommand, QuietExit
 
-__all__ = ["AsyncCommand"]
+__all__ = ["AsyncCommand", "QuietExit"]

@@ -15,6 +15,16 @@ from django.core.management.base import BaseCommand, CommandError
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
+class QuietExit(CommandError):
+    """Stop the command with ``returncode`` and, on the command line, no message at all.
+
+    For a stop that is not an error to report, such as the reader of stdout going away
+    (``| head``): run from ``manage.py`` the process exits with the status alone, as Unix tools
+    do (Python's documentation, "Note on SIGPIPE"); ``call_command()`` raises it as the
+    :class:`CommandError` it is, message included.
+    """
+
+
 class AsyncCommand(BaseCommand):
     """A ``BaseCommand`` whose subclasses implement ``async def ahandle(self, *args, **options)``.
 
@@ -31,10 +41,24 @@ class AsyncCommand(BaseCommand):
     async def ahandle(self, *args: Any, **options: Any) -> str | None:
         raise NotImplementedError("subclasses of AsyncCommand must provide an ahandle() method")
 
+    _from_argv = False
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        self._from_argv = True
+        super().run_from_argv(argv)
+
     def handle(self, *args: Any, **options: Any) -> str | None:
-        output: str | None = run_command_coroutine(
-            self.ahandle(*args, **options), self.interrupted_message
-        )
+        try:
+            output: str | None = run_command_coroutine(
+                self.ahandle(*args, **options), self.interrupted_message
+            )
+        except QuietExit as exc:
+            if self._from_argv:
+                # BaseCommand.run_from_argv() would print "CommandError: ..." before exiting
+                # with the status; SystemExit passes through it (its finally still closes the
+                # database connections) and Python exits with the status, printing nothing.
+                raise SystemExit(exc.returncode) from None
+            raise
         return output
 
 

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.contrib import admin
+from django.db.models import F
 
 from cursor_stream.admin import StreamExportMixin
 
@@ -29,6 +32,8 @@ class ProductAdmin(StreamExportMixin, admin.ModelAdmin):
     show_full_result_count = False
 
     # Streaming exports (cursor_stream.admin): an action per format and an "Export" button.
+    # Headers are the fields' verbose names ("Category name", "SKU"); the last column is computed
+    # by the database, with a label of its own.
     export_fields = [
         "product_id",
         "product_name",
@@ -39,5 +44,6 @@ class ProductAdmin(StreamExportMixin, admin.ModelAdmin):
         "status",
         "attributes",
         "created_at",
+        ("price_with_vat", F("price") * Decimal("1.20"), "Price incl. VAT"),
     ]
     export_choices_display = True

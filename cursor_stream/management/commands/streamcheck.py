@@ -42,7 +42,7 @@ class Command(AsyncCommand):
 
     def handle(self, *args: Any, **options: Any) -> str | None:
         # Settings are read and validated in sync code; only the value object crosses into the
-        # event loop (DESIGN section 2).
+        # event loop (docs/architecture.md §2).
         try:
             params = connect_params(options["database"])
         except CursorStreamError as exc:
