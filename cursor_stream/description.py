@@ -296,6 +296,20 @@ def _model_queryset(description: ExportDescription) -> Any:
     return queryset
 
 
+def admin_site(name: str) -> Any:
+    """Return the admin site named ``name`` (``AdminSite.name``), or None.
+
+    Sites other than ``admin.site`` are usually made in a URLconf module, which a worker
+    process has not imported (Django imports the URLconf at the first request or
+    ``reverse()``): it is imported first.
+    """
+    from django.contrib.admin.sites import all_sites
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports the URLconf)
+    return next((site for site in all_sites if site.name == name), None)
+
+
 def _admin_queryset(
     description: ExportDescription, user: Any
 ) -> tuple[Any, list[ExportField], ExportOptions]:
@@ -307,7 +321,6 @@ def _admin_queryset(
     admin's declaration, by name) and the options the admin decides.
     """
     from django.contrib.admin.options import IncorrectLookupParameters
-    from django.contrib.admin.sites import all_sites
     from django.contrib.auth import get_user_model
     from django.http import QueryDict
     from django.test import RequestFactory
@@ -318,7 +331,7 @@ def _admin_queryset(
     admin = description.admin
     assert admin is not None and description.model is not None
     model = model_for(description.model)
-    site = next((s for s in all_sites if s.name == admin.site), None)
+    site = admin_site(admin.site)
     model_admin = site._registry.get(model) if site is not None else None
     if not isinstance(model_admin, StreamExportMixin):
         raise InvalidArgument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -212,6 +213,30 @@ def test_the_export_page_ticks_run_in_the_background_above_background_rows(
     with override_settings(CURSOR_STREAM=settings):
         page = client.get(EXPORT_PAGE)
     assert "checked" in background_box(page.content.decode())
+
+
+@pytest.mark.urls("tests.http_urls")
+def test_the_worker_goes_through_the_admins_get_export_queryset(products: int) -> None:
+    # The annotated admin's get_export_queryset() adds the name_length column and keeps the
+    # products in stock; its site lives in a URLconf module the worker imports by itself.
+    ann = staff("ann", "view_product")
+    description = ExportDescription(
+        model="catalog.Product",
+        fields=("sku", "name_length"),
+        options=ExportOptions(format="jsonl"),
+        user=str(ann.pk),
+        admin=AdminSource(site="annotated", query="status__exact=active"),
+    )
+    job = api.submit(description, user=ann)
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED, job.status_line()
+    with result_storage().open(job.storage_name, "rb") as handle:
+        rows = [json.loads(line) for line in handle.read().splitlines()]
+    expected = Product.objects.filter(status="active", in_stock=True)
+    assert len(rows) == expected.count() > 0
+    lengths = dict(expected.values_list("sku", "product_name"))
+    assert all(row["Name length"] == len(lengths[row["SKU"]]) for row in rows)
 
 
 def test_a_column_the_admin_does_not_export_is_refused(products: int) -> None:
