@@ -9,12 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
-
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "example_project" / "manage.py"
@@ -22,15 +19,9 @@ MANAGE = ROOT / "example_project" / "manage.py"
 
 def child_env(**extra: str) -> dict[str, str]:
     """Return the environment of a child process using this test run's database."""
-    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    url = url._replace(path="/" + urllib.parse.quote(connection.settings_dict["NAME"]))
-    return {
-        **os.environ,
-        "DATABASE_URL": urllib.parse.urlunsplit(url),
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        **extra,
-    }
+    from tests.test_streamdata import child_env as streamdata_env
+
+    return {**streamdata_env(), **extra}
 
 
 class Worker:
