@@ -26,19 +26,19 @@ from typing import IO, Any, TypeVar
 from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
 from .encoders import Format, get_format, registry
+from .engines import CopyEngine, CursorEngine, Engine
 from .exceptions import CursorStreamError, InvalidArgument
 from .fields import json_text_annotations, resolve_field_path, validate_fields
-from .params import param_type_sql
 from .render import (
     ColumnSpec,
-    inline_params,
     render_query,
     rendered_types,
     session_sql,
 )
 from .sinks import AtomicFile
+from .slots import ConnectionSlot
 from .sql import Column, CompiledQuery, _in_thread, compile_source
-from .streaming import ConnectionSlot, Params, Snapshot, StreamOptions, _translated
+from .streaming import Params, StreamOptions, Transaction, _translated
 
 __all__ = [
     "ENGINES",
@@ -54,12 +54,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 ENGINES = ("auto", "copy", "cursor")
-
-#: COPY chunks waiting for the consumer; bounds memory when the consumer is slow.
-COPY_QUEUE_SIZE = 16
-
-#: COPY pieces already queued are merged into chunks of up to about this many bytes.
-COALESCE_BYTES = 256 * 1024
 
 #: Seconds a row estimate may take (connecting included) before it is given up.
 ESTIMATE_TIMEOUT = 1.0
@@ -206,8 +200,8 @@ def _describe_in_thread(compiled: CompiledQuery, params: ConnectParams) -> list[
         options = replace(options, connection_wait=0.0)
 
     async def describe() -> list[Column]:
-        async with Snapshot(params, options) as snap:
-            return await snap.columns(compiled)
+        async with Transaction(params, options) as txn:
+            return await txn.columns(compiled)
 
     result: list[list[Column]] = []
     error: list[BaseException] = []
@@ -414,61 +408,58 @@ class PreparedExport:
                 yield chunk
             stats.finished = time.monotonic()
             return
-        async with Snapshot(self.connect_params, self.stream_options, slot=slot) as snap:
-            conn = snap.connection
-            with _translated():
-                await conn.execute(session_sql())
-            columns = await snap.columns(self.compiled)
-            # The query runs in the session time zone of Django's connection (it can decide
-            # which rows match); timestamps are printed in the export's own.
-            session_zone = self.connect_params.server_settings.get("TimeZone")
-            sql = render_query(
-                self.compiled.sql,
-                columns,
-                self.specs,
-                rendering=self.format.rendering,
-                escape_formulas=self.options.escape_formulas,
-                zone=None if self.timezone == session_zone else self.timezone,
-            )
-            rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
+        async with Transaction(self.connect_params, self.stream_options, slot=slot) as txn:
+            rendered, types = await self.rendered(txn)
+            encoder.set_column_types(types)
             if estimate:
-                stats.estimated_rows = self._bounded(await _estimate_rows(conn, rendered))
-            encoder.set_column_types(
-                rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
-            )
+                stats.estimated_rows = self._bounded(await _estimate_rows(txn.connection, rendered))
             head = await encoding.call(encoder.begin)
             if head:
                 stats.bytes += len(head)
                 yield head
-            if self.engine == "copy":
-                status: list[str] = []
-                body = _copy_chunks(snap, rendered, encoder, status)
-                async with contextlib.aclosing(body) as chunks:
-                    async for chunk in chunks:
-                        stats.rows += encoder.count_rows(chunk)
-                        stats.bytes += len(chunk)
-                        yield chunk
-                # The COPY command tag holds the exact count (CSV rows may hold newlines).
-                with contextlib.suppress(IndexError, ValueError):
-                    stats.rows = int(status[0].split()[-1])
-            else:
-                batches = snap.batches(
-                    rendered, offset=self.options.offset, limit=self.options.limit
-                )
-                async with (
-                    contextlib.aclosing(batches) as pages,
-                    contextlib.aclosing(_read_ahead(pages)) as ahead,
-                ):
-                    async for batch in ahead:
-                        chunk = await encoding.call(encoder.encode, batch)
-                        stats.rows += len(batch)
-                        if chunk:
-                            stats.bytes += len(chunk)
-                            yield chunk
+            engine = self.make_engine()
+            async with contextlib.aclosing(engine.chunks(txn, rendered, encoding)) as body:
+                async for chunk in body:
+                    stats.rows = engine.rows
+                    stats.bytes += len(chunk)
+                    yield chunk
+            stats.rows = engine.rows
             async for chunk in encoding.end_chunks():
                 stats.bytes += len(chunk)
                 yield chunk
         stats.finished = time.monotonic()
+
+    def make_engine(self) -> Engine:
+        """Return a new object of the engine that runs this export."""
+        if self.engine == "copy":
+            assert self.format.copy_options is not None
+            return CopyEngine(self.format.copy_options)
+        return CursorEngine(
+            offset=self.options.offset, limit=self.options.limit, prefetch=self.options.prefetch
+        )
+
+    async def rendered(self, txn: Transaction) -> tuple[CompiledQuery, list[str]]:
+        """Return the query rendered to text (render.py) and the type of each rendered column.
+
+        Sets ``txn``'s session up for rendering first (``session_sql()``).
+        """
+        with _translated():
+            await txn.connection.execute(session_sql())
+        columns = await txn.columns(self.compiled)
+        # The query runs in the session time zone of Django's connection (it can decide
+        # which rows match); timestamps are printed in the export's own.
+        session_zone = self.connect_params.server_settings.get("TimeZone")
+        sql = render_query(
+            self.compiled.sql,
+            columns,
+            self.specs,
+            rendering=self.format.rendering,
+            escape_formulas=self.options.escape_formulas,
+            zone=None if self.timezone == session_zone else self.timezone,
+        )
+        types = rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
+        rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
+        return rendered, types
 
     def _bounded(self, estimated: int | None) -> int | None:
         """Return a row estimate of the whole query, less ``offset`` and at most ``limit``."""
@@ -501,8 +492,8 @@ class PreparedExport:
         )
         params = self.connect_params.labelled("cursor_stream estimate")
         try:
-            async with asyncio.timeout(within), Snapshot(params, options) as snap:
-                return self._bounded(await _estimate_rows(snap.connection, self.compiled))
+            async with asyncio.timeout(within), Transaction(params, options) as txn:
+                return self._bounded(await _estimate_rows(txn.connection, self.compiled))
         except (CursorStreamError, OSError, TimeoutError, asyncpg.PostgresError):
             return None
 
@@ -577,139 +568,6 @@ class _Encoding:
         self._executor.shutdown(wait=False)
 
 
-async def _inline_params(snap: Snapshot, compiled: CompiledQuery) -> str:
-    """Return the SQL with its parameters inlined as literals rendered by the server.
-
-    COPY takes no bind parameters. Each value is sent once, bound with the type the server
-    inferred for it, and turned into a literal by ``quote_nullable()`` in the export's own
-    session, so it reads back as the same value.
-    """
-    if not compiled.params:
-        return compiled.sql
-    conn = snap.connection
-    stmt = await snap.prepare(compiled)
-    arguments = await snap.arguments(stmt, compiled)
-    with _translated(compiled.sql):
-        types = stmt.get_parameters()
-        exprs = ", ".join(
-            f"quote_nullable(${i}::{param_type_sql(t)}::text)" for i, t in enumerate(types, 1)
-        )
-        literals = await conn.fetchrow(f"SELECT {exprs}", *arguments)
-    return inline_params(compiled.sql, list(literals))
-
-
-async def _copy_chunks(
-    snap: Snapshot, compiled: CompiledQuery, encoder: Format, status: list[str]
-) -> AsyncGenerator[bytes, None]:
-    """Yield the output of ``COPY (query) TO STDOUT`` as it arrives, transformed by ``encoder``.
-
-    asyncpg delivers COPY data to a callback; a bounded queue turns that into an async
-    generator, and applies back-pressure: while the queue is full the callback waits, asyncpg
-    stops reading the socket and the server stops sending.
-    """
-    conn = snap.connection
-    sql = await _inline_params(snap, compiled)
-    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
-
-    async def sink(data: bytes) -> None:
-        await queue.put(bytes(data))
-
-    async def run() -> str:
-        with _translated(sql):
-            result: str = await conn.copy_from_query(
-                sql, output=sink, **(encoder.copy_options or {})
-            )
-            return result
-
-    task = asyncio.ensure_future(run())
-    getter: asyncio.Future[bytes] | None = None
-    try:
-        while True:
-            getter = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                # Merge what is already waiting (never wait for more): COPY data arrives in
-                # pieces of a few KB, and each piece costs a round through the consumer (an
-                # HTTP send, a write call). A slow consumer thus gets fewer, bigger chunks.
-                parts = [getter.result()]
-                size = len(parts[0])
-                while size < COALESCE_BYTES and not queue.empty():
-                    parts.append(queue.get_nowait())
-                    size += len(parts[-1])
-                chunk = encoder.copy_chunk(parts[0] if len(parts) == 1 else b"".join(parts))
-                if chunk:
-                    yield chunk
-                continue
-            # The COPY ended (or failed); data it queued is still ours. Cancelling a pending
-            # Queue.get() never loses an item: the item stays in the queue.
-            getter.cancel()
-            while not queue.empty():
-                chunk = encoder.copy_chunk(queue.get_nowait())
-                if chunk:
-                    yield chunk
-            status.append(task.result())
-            return
-    finally:
-        if getter is not None and not getter.done():
-            getter.cancel()  # a stray Queue.get() would otherwise wait until garbage collection
-        if not task.done():
-            # The consumer stopped early or we are cancelled mid-COPY. A polite cancel would
-            # wait for the server, which may be blocked writing to a socket nobody reads, to
-            # acknowledge it and drain what it already sent: a second or more. The connection
-            # is single-use, so drop it: the server ends the session at once. The task then
-            # ends with a connection error, retrieved by the callback so asyncio does not log it.
-            task.add_done_callback(_retrieve)
-            snap.abort()
-            task.cancel()
-        elif not task.cancelled():
-            task.exception()  # retrieved, so asyncio does not log it as never retrieved
-
-
-async def _next(items: AsyncIterator[T]) -> T | None:
-    """Return the next item of ``items``, or None at the end."""
-    try:
-        return await anext(items)
-    except StopAsyncIteration:
-        return None
-
-
-async def _read_ahead(items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-    """Yield the items (never None) of ``items``, asking for the next before yielding one.
-
-    A cursor fetch is a round trip: the server sits idle while Python encodes a batch, then
-    Python sits idle while the server produces the next one (about 1.5 s of a 1M-row
-    export). Here the next fetch is sent before the current batch is handed out, so the server
-    works while the batch is encoded and written; one more batch is held in memory at most.
-    """
-    pending = asyncio.ensure_future(_next(items))
-    try:
-        while True:
-            item = await pending
-            if item is None:
-                return
-            pending = asyncio.ensure_future(_next(items))
-            # One turn of the loop runs the task up to asyncpg's send of the fetch request
-            # (it suspends only to wait for the reply), before the caller encodes synchronously.
-            await asyncio.sleep(0)
-            yield item
-    finally:
-        # The consumer stopped early or we are cancelled: a fetch may be in flight. Cancel it
-        # as a fetch of the caller's own would be cancelled (asyncpg asks the server to cancel
-        # the query; the Snapshot then drops the connection), and wait for the task to end so
-        # that the generator it drives is finished before the caller closes it. Waiting with
-        # asyncio.wait() does not swallow a cancellation of our own, and the task's outcome is
-        # retrieved so that asyncio does not log it.
-        if not pending.done():
-            pending.cancel()
-            await asyncio.wait({pending})
-        _retrieve(pending)
-
-
-def _retrieve(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
-
-
 async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
     """Return the planner's estimate of the rows of ``compiled`` (None if unavailable)."""
     import json
@@ -717,7 +575,7 @@ async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
     import asyncpg
 
     # A savepoint: a failed EXPLAIN must not abort the export's transaction. (asyncpg's
-    # conn.transaction() refuses to nest in the Snapshot's manually started transaction.)
+    # conn.transaction() refuses to nest in the Transaction's manually started one.)
     await conn.execute("SAVEPOINT cursor_stream_estimate")
     try:
         plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *compiled.params)
