@@ -37,6 +37,7 @@ from .render import (
 )
 from .sinks import AtomicFile
 from .slots import ConnectionSlot
+from .split import NotSplittable, SplitPlan, split_plan
 from .sql import Column, CompiledQuery, _in_thread, compile_source
 from .streaming import Params, StreamOptions, Transaction, _translated
 
@@ -79,6 +80,9 @@ class ExportOptions:
     prefetch: int | None = None
     offset: int = 0
     limit: int | None = None
+    #: Connections reading one snapshot in parallel, each a key range (parallel.py): at most
+    #: this many; 1 when the export cannot be cut (``PreparedExport.serial_reason`` says why).
+    jobs: int = 1
 
 
 @dataclass
@@ -112,6 +116,8 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
         not isinstance(options.limit, int) or isinstance(options.limit, bool) or options.limit < 0
     ):
         raise InvalidArgument(f"limit must be an integer >= 0, got {options.limit!r}.")
+    if not isinstance(options.jobs, int) or isinstance(options.jobs, bool) or options.jobs < 1:
+        raise InvalidArgument(f"jobs must be an integer >= 1, got {options.jobs!r}.")
     if options.prefetch is not None and (
         not isinstance(options.prefetch, int)
         or isinstance(options.prefetch, bool)
@@ -273,6 +279,8 @@ def prepare_export(
             names, model_fields + [None] * (len(names) - len(model_fields)), strict=False
         )
     )
+    stream_options = StreamOptions.from_settings(prefetch=options.prefetch)
+    split, serial_reason = _split(source, compiled, options, stream_options)
     return PreparedExport(
         format=fmt,
         columns=tuple(names),
@@ -283,9 +291,38 @@ def prepare_export(
         engine=_resolved_engine(fmt, options),
         timezone=timezone,
         connect_params=conn_params,
-        stream_options=StreamOptions.from_settings(prefetch=options.prefetch),
+        stream_options=stream_options,
         title=title,
+        split=split,
+        serial_reason=serial_reason,
     )
+
+
+def _split(
+    source: Any, compiled: CompiledQuery, options: ExportOptions, stream_options: StreamOptions
+) -> tuple[SplitPlan | None, str | None]:
+    """Return how the export is cut for ``options.jobs`` (or None and why it runs serially)."""
+    from django.db.models.query import QuerySet
+
+    if options.jobs == 1:
+        return None, None
+    limit = stream_options.max_connections
+    if limit is not None and options.jobs > limit:
+        raise InvalidArgument(
+            f"jobs={options.jobs} needs {options.jobs} connections to database "
+            f"{compiled.alias!r} at once, but CURSOR_STREAM['MAX_CONNECTIONS'] allows {limit}; "
+            "use fewer jobs or raise the limit."
+        )
+    if not isinstance(source, QuerySet):
+        return None, "raw SQL cannot be cut into key ranges"
+    if options.offset or options.limit is not None:
+        return None, "offset and limit count rows across the whole result"
+    if compiled.empty:
+        return None, "it matches no row"
+    try:
+        return split_plan(source, using=compiled.alias, parts=options.jobs), None
+    except NotSplittable as exc:
+        return None, str(exc)
 
 
 def default_ordering(queryset: Any) -> Any:
@@ -350,6 +387,15 @@ class PreparedExport:
     #: A name for the data inside the file (the xlsx sheet): the model's verbose_name_plural;
     #: None for raw SQL.
     title: str | None = None
+    #: How the export is cut into key ranges when it runs with several jobs (split.py).
+    split: SplitPlan | None = field(default=None, repr=False)
+    #: Why an export asked to run with several jobs runs with one (None otherwise).
+    serial_reason: str | None = None
+
+    @property
+    def jobs(self) -> int:
+        """Return the connections this export reads through at most (1 unless it is cut)."""
+        return self.options.jobs if self.split is not None else 1
 
     @property
     def content_type(self) -> str:
@@ -366,13 +412,19 @@ class PreparedExport:
         stats: ExportStats | None = None,
         estimate: bool = False,
         slot: ConnectionSlot | None = None,
+        gzip: bool = False,
+        spool_dir: str | os.PathLike[str] | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """Yield the export's bytes: the header first, before any row is fetched, then the rows.
 
         The connection is closed in ``finally`` however the consumer stops (end, ``aclose()``,
         cancellation); drive this under ``contextlib.aclosing()``. ``stats`` (rows, bytes, the
         planner's row estimate when ``estimate``) is updated as chunks are yielded. ``slot`` is
-        a connection place reserved with :func:`~cursor_stream.streaming.reserve_slot`.
+        a connection place (``jobs`` places) reserved with
+        :func:`~cursor_stream.streaming.reserve_slot`. ``gzip``: yield the bytes compressed
+        (in a worker thread; a parallel export yields one gzip member per part, compressed in
+        parallel). ``spool_dir``: where the parts of a parallel export other than the first
+        wait their turn (unnamed temporary files; default: the system's temporary directory).
         """
         stats = stats if stats is not None else ExportStats()
         encoder = self.format(
@@ -380,7 +432,22 @@ class PreparedExport:
         )
         encoding = _Encoding(encoder)
         try:
-            chunks = self._achunks(encoding, stats, estimate, slot)
+            if self.split is not None:
+                from .parallel import parallel_chunks
+
+                chunks = parallel_chunks(
+                    self,
+                    encoding,
+                    stats,
+                    estimate=estimate,
+                    slot=slot,
+                    gzip=gzip,
+                    spool_dir=None if spool_dir is None else os.fspath(spool_dir),
+                )
+            else:
+                chunks = self._achunks(encoding, stats, estimate, slot)
+                if gzip:
+                    chunks = _gzipped(chunks)
             async with contextlib.aclosing(chunks) as body:
                 async for chunk in body:
                     yield chunk
@@ -409,7 +476,7 @@ class PreparedExport:
             stats.finished = time.monotonic()
             return
         async with Transaction(self.connect_params, self.stream_options, slot=slot) as txn:
-            rendered, types = await self.rendered(txn)
+            rendered, types, _ = await self.rendered(txn)
             encoder.set_column_types(types)
             if estimate:
                 stats.estimated_rows = self._bounded(await _estimate_rows(txn.connection, rendered))
@@ -438,28 +505,31 @@ class PreparedExport:
             offset=self.options.offset, limit=self.options.limit, prefetch=self.options.prefetch
         )
 
-    async def rendered(self, txn: Transaction) -> tuple[CompiledQuery, list[str]]:
-        """Return the query rendered to text (render.py) and the type of each rendered column.
+    async def rendered(self, txn: Transaction) -> tuple[CompiledQuery, list[str], list[Column]]:
+        """Return the query rendered to text (render.py), its column types and result columns.
 
         Sets ``txn``'s session up for rendering first (``session_sql()``).
         """
         with _translated():
             await txn.connection.execute(session_sql())
         columns = await txn.columns(self.compiled)
+        types = rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
+        return self.render(self.compiled, columns), types, columns
+
+    def render(self, compiled: CompiledQuery, columns: Sequence[Column]) -> CompiledQuery:
+        """Return ``compiled`` (this export's query, or a part of it) rendered to text."""
         # The query runs in the session time zone of Django's connection (it can decide
         # which rows match); timestamps are printed in the export's own.
         session_zone = self.connect_params.server_settings.get("TimeZone")
         sql = render_query(
-            self.compiled.sql,
+            compiled.sql,
             columns,
             self.specs,
             rendering=self.format.rendering,
             escape_formulas=self.options.escape_formulas,
             zone=None if self.timezone == session_zone else self.timezone,
         )
-        types = rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
-        rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
-        return rendered, types
+        return replace(compiled, sql=sql, build_rows=None, names=None, col_count=None)
 
     def _bounded(self, estimated: int | None) -> int | None:
         """Return a row estimate of the whole query, less ``offset`` and at most ``limit``."""
@@ -509,16 +579,24 @@ class PreparedExport:
         gzipped: bool = False,
         stats: ExportStats | None = None,
     ) -> ExportStats:
-        """Write the export to a path (atomically: temp file + rename) or a binary file object."""
+        """Write the export to a path (atomically: temp file + rename) or a binary file object.
+
+        The parts of a parallel export wait their turn in unnamed temporary files in the
+        target's directory (the system's temporary directory for a file object).
+        """
         stats = stats if stats is not None else ExportStats()
+        parallel = self.split is not None
         if isinstance(target, (str, os.PathLike)):
-            with AtomicFile(target, force=force, gzipped=gzipped) as out:
-                async with contextlib.aclosing(self.achunks(stats=stats)) as chunks:
-                    async for chunk in chunks:
+            with AtomicFile(target, force=force, gzipped=gzipped and not parallel) as out:
+                chunks = self.achunks(
+                    stats=stats, gzip=gzipped and parallel, spool_dir=out.target.parent
+                )
+                async with contextlib.aclosing(chunks) as body:
+                    async for chunk in body:
                         out.write(chunk)
                 out.commit()
             return stats
-        async with contextlib.aclosing(self.achunks(stats=stats)) as chunks:
+        async with contextlib.aclosing(self.achunks(stats=stats, gzip=gzipped)) as chunks:
             async for chunk in chunks:
                 target.write(chunk)
         return stats
@@ -566,6 +644,21 @@ class _Encoding:
         # time as an encode, and then the thread ends; the event loop does not wait for either.
         self._executor.submit(self.encoder.close)
         self._executor.shutdown(wait=False)
+
+
+def _gzipped(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """Return ``chunks`` as one gzip member, compressed in a worker thread."""
+    from .parallel import GzipMembers, hold_trailer
+
+    async def compressed() -> AsyncGenerator[bytes, None]:
+        output = GzipMembers(None)
+        async with contextlib.aclosing(chunks) as body:
+            async for chunk in body:
+                if out := await output.compress(chunk):
+                    yield out
+        yield await output.finish()
+
+    return hold_trailer(compressed())
 
 
 async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
