@@ -66,9 +66,12 @@ class CopyEngine(Engine):
 
     name = "copy"
 
-    def __init__(self, copy_options: Mapping[str, str]) -> None:
+    def __init__(self, copy_options: Mapping[str, str], *, count_rows: bool = True) -> None:
         super().__init__()
         self.copy_options = dict(copy_options)
+        #: Count rows chunk by chunk (``encoder.count_rows()``, a pass over the data); the
+        #: exact count comes from the COPY command tag at the end anyway.
+        self.count_rows = count_rows
 
     async def chunks(
         self, txn: Transaction, query: CompiledQuery, encoding: Encoding
@@ -78,7 +81,8 @@ class CopyEngine(Engine):
         body = copy_chunks(txn, query, self.copy_options, encoder.copy_chunk, status)
         async with contextlib.aclosing(body) as chunks:
             async for chunk in chunks:
-                self.rows += encoder.count_rows(chunk)
+                if self.count_rows:
+                    self.rows += encoder.count_rows(chunk)
                 yield chunk
         # The COPY command tag holds the exact count (CSV rows may hold newlines).
         with contextlib.suppress(IndexError, ValueError):

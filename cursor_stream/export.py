@@ -95,6 +95,9 @@ class ExportStats:
     estimated_rows: int | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    #: Count the rows as the chunks go (for a progress display): the COPY engine then scans its
+    #: output for row ends. Otherwise ``rows`` is set at the end (exact either way).
+    live_rows: bool = True
 
     @property
     def seconds(self) -> float:
@@ -426,7 +429,7 @@ class PreparedExport:
         parallel). ``spool_dir``: where the parts of a parallel export other than the first
         wait their turn (unnamed temporary files; default: the system's temporary directory).
         """
-        stats = stats if stats is not None else ExportStats()
+        stats = stats if stats is not None else ExportStats(live_rows=False)
         encoder = self.format(
             self.columns, header=self.options.header, bom=self.options.bom, title=self.title
         )
@@ -484,7 +487,7 @@ class PreparedExport:
             if head:
                 stats.bytes += len(head)
                 yield head
-            engine = self.make_engine()
+            engine = self.make_engine(count_rows=stats.live_rows)
             async with contextlib.aclosing(engine.chunks(txn, rendered, encoding)) as body:
                 async for chunk in body:
                     stats.rows = engine.rows
@@ -496,11 +499,14 @@ class PreparedExport:
                 yield chunk
         stats.finished = time.monotonic()
 
-    def make_engine(self) -> Engine:
-        """Return a new object of the engine that runs this export."""
+    def make_engine(self, *, count_rows: bool = True) -> Engine:
+        """Return a new object of the engine that runs this export.
+
+        ``count_rows``: count the rows of COPY output as it goes (see ``ExportStats``).
+        """
         if self.engine == "copy":
             assert self.format.copy_options is not None
-            return CopyEngine(self.format.copy_options)
+            return CopyEngine(self.format.copy_options, count_rows=count_rows)
         return CursorEngine(
             offset=self.options.offset, limit=self.options.limit, prefetch=self.options.prefetch
         )

@@ -60,6 +60,9 @@ GZIP_WBITS = 31
 #: gzip's compression level, as ``gzip.GzipFile`` and sinks.py use it.
 GZIP_LEVEL = 9
 
+#: Bytes handed to the compressing thread at a time.
+GZIP_BATCH = 1024 * 1024
+
 
 class Mode(enum.Enum):
     """What the parts of an export write (see the module docstring)."""
@@ -79,19 +82,19 @@ def part_mode(prepared: PreparedExport) -> Mode:
     return Mode.ROWS
 
 
-def part_engine(prepared: PreparedExport, mode: Mode) -> Engine:
+def part_engine(prepared: PreparedExport, mode: Mode, *, count_rows: bool = True) -> Engine:
     """Return a new engine object for one part of ``prepared``."""
     if mode is Mode.CONCAT:
-        return prepared.make_engine()
+        return prepared.make_engine(count_rows=count_rows)
     if mode is Mode.COPY:
         assert prepared.format.copy_options is not None
-        return CopyEngine(prepared.format.copy_options)
+        return CopyEngine(prepared.format.copy_options, count_rows=count_rows)
     if prepared.options.engine == "cursor":
         return CursorEngine(prefetch=prepared.options.prefetch)
     # The cursor engine was chosen only because COPY cannot write the format (xlsx); the rows
     # are the same through COPY's text format, which costs no Python per value.
     assert PgTextFormat.copy_options is not None
-    return CopyEngine(PgTextFormat.copy_options)
+    return CopyEngine(PgTextFormat.copy_options, count_rows=count_rows)
 
 
 def part_format(prepared: PreparedExport, mode: Mode) -> Format:
@@ -210,29 +213,54 @@ class Spool:
 
 
 class GzipMembers:
-    """Compress an output as consecutive gzip members, in a worker thread (zlib frees the GIL)."""
+    """Compress an output as consecutive gzip members, in a worker thread (zlib frees the GIL).
+
+    Data is compressed ``GZIP_BATCH`` bytes at a time: each call to the worker thread costs a
+    wake-up of the event loop, and COPY data arrives in pieces of a few kilobytes.
+    """
 
     def __init__(self, executor: Executor | None, level: int = GZIP_LEVEL) -> None:
         self._executor = executor
         self._level = level
         self._compressor: Any = None
+        self._pending: list[bytes] = []
+        self._size = 0
         #: Whether any member has been started (an empty output still needs one).
         self.started = False
 
     async def _run(self, function: Callable[..., bytes], *args: Any) -> bytes:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
+    def _take(self) -> bytes:
+        data = b"".join(self._pending)
+        self._pending, self._size = [], 0
+        return data
+
     async def compress(self, data: bytes) -> bytes:
         """Return the compressed bytes of ``data`` available so far (possibly none)."""
         if self._compressor is None:
             self._compressor = zlib.compressobj(self._level, zlib.DEFLATED, GZIP_WBITS)
             self.started = True
-        return await self._run(self._compressor.compress, data) if data else b""
+        if not data:
+            return b""
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size < GZIP_BATCH:
+            return b""
+        return await self._run(self._compressor.compress, self._take())
 
     async def end_member(self) -> bytes:
         """Return the rest of the current member (none if none is open)."""
         compressor, self._compressor = self._compressor, None
-        return await self._run(compressor.flush) if compressor is not None else b""
+        if compressor is None:
+            return b""
+        data = self._take()
+
+        def end() -> bytes:
+            tail: bytes = compressor.compress(data) + compressor.flush()
+            return tail
+
+        return await self._run(end)
 
     async def finish(self) -> bytes:
         """Return the end of the output: the open member's rest, or one empty member."""
@@ -277,6 +305,7 @@ async def run_part(
     slot: ConnectionSlot | None,
     mode: Mode,
     gzip: GzipMembers | None,
+    count_rows: bool = True,
 ) -> None:
     """Run ``part`` on a connection of its own importing ``snapshot`` into its spool."""
     from .export import _Encoding
@@ -292,7 +321,7 @@ async def run_part(
         ) as txn:
             with _translated():
                 await txn.connection.execute(session_sql())
-            part.engine = part_engine(prepared, mode)
+            part.engine = part_engine(prepared, mode, count_rows=count_rows)
             chunks = part.engine.chunks(txn, part.query, encoding)
             async with contextlib.aclosing(chunks) as body:
                 async for chunk in body:
@@ -443,6 +472,7 @@ async def _parallel_chunks(
                         slot.split(1) if slot is not None else None,
                         mode,
                         GzipMembers(executor) if members else None,
+                        stats.live_rows,
                     )
                 )
             if slot is not None:
@@ -452,7 +482,7 @@ async def _parallel_chunks(
                 _raise_failure(parts)
                 if part.spool is None:
                     # The first part, on the leader's connection, straight to the consumer.
-                    part.engine = part_engine(prepared, mode)
+                    part.engine = part_engine(prepared, mode, count_rows=stats.live_rows)
                     part_encoding = _Encoding(part_format(prepared, mode))
                     body = part.engine.chunks(leader, part.query, part_encoding)
                 else:

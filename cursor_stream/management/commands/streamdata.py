@@ -299,7 +299,7 @@ class Command(AsyncCommand):
 
     # --- async: move the bytes -----------------------------------------------------------------
     async def ahandle(self, *args: Any, plan: Plan, verbosity: int, **options: Any) -> None:
-        stats = ExportStats()
+        stats = ExportStats(live_rows=plan.progress)
         progress = Progress(self.stderr, stats) if plan.progress else None
         try:
             if plan.path is not None:
