@@ -21,7 +21,7 @@ import zoneinfo
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
@@ -40,6 +40,9 @@ from .slots import ConnectionSlot
 from .split import NotSplittable, SplitPlan, split_plan
 from .sql import Column, CompiledQuery, _in_thread, compile_source
 from .streaming import Params, StreamOptions, Transaction, _translated
+
+if TYPE_CHECKING:
+    from .remote import PartRunner
 
 __all__ = [
     "ENGINES",
@@ -417,6 +420,7 @@ class PreparedExport:
         slot: ConnectionSlot | None = None,
         gzip: bool = False,
         spool_dir: str | os.PathLike[str] | None = None,
+        runner: PartRunner | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """Yield the export's bytes: the header first, before any row is fetched, then the rows.
 
@@ -428,6 +432,7 @@ class PreparedExport:
         (in a worker thread; a parallel export yields one gzip member per part, compressed in
         parallel). ``spool_dir``: where the parts of a parallel export other than the first
         wait their turn (unnamed temporary files; default: the system's temporary directory).
+        ``runner``: run those parts in other processes or on other machines (remote.py).
         """
         stats = stats if stats is not None else ExportStats(live_rows=False)
         encoder = self.format(
@@ -446,6 +451,7 @@ class PreparedExport:
                     slot=slot,
                     gzip=gzip,
                     spool_dir=None if spool_dir is None else os.fspath(spool_dir),
+                    runner=runner,
                 )
             else:
                 chunks = self._achunks(encoding, stats, estimate, slot)
@@ -654,7 +660,7 @@ class _Encoding:
 
 def _gzipped(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
     """Return ``chunks`` as one gzip member, compressed in a worker thread."""
-    from .parallel import GzipMembers, hold_trailer
+    from .parts import GzipMembers, hold_trailer
 
     async def compressed() -> AsyncGenerator[bytes, None]:
         output = GzipMembers(None)

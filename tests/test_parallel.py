@@ -30,7 +30,7 @@ from catalog.models import Category, Product
 from cursor_stream.connection import connect, connect_params
 from cursor_stream.exceptions import ConnectionLost, InvalidArgument
 from cursor_stream.export import ExportOptions, ExportStats, PreparedExport, prepare_export
-from cursor_stream.parallel import TextRows
+from cursor_stream.parts import TextRows
 from cursor_stream.split import boundaries
 from cursor_stream.streaming import StreamOptions, Transaction
 from tests.test_export import awkward  # noqa: F401 (a fixture)
