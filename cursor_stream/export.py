@@ -319,12 +319,12 @@ def _split(
             f"{compiled.alias!r} at once, but CURSOR_STREAM['MAX_CONNECTIONS'] allows {limit}; "
             "use fewer jobs or raise the limit."
         )
+    if compiled.empty:
+        return None, None  # it matches no row: nothing to read, nothing to cut
     if not isinstance(source, QuerySet):
         return None, "raw SQL cannot be cut into key ranges"
     if options.offset or options.limit is not None:
         return None, "offset and limit count rows across the whole result"
-    if compiled.empty:
-        return None, "it matches no row"
     try:
         return split_plan(source, using=compiled.alias, parts=options.jobs), None
     except NotSplittable as exc:
@@ -442,6 +442,7 @@ class PreparedExport:
         try:
             if self.split is not None:
                 from .parallel import parallel_chunks
+                from .parts import hold_trailer
 
                 chunks = parallel_chunks(
                     self,
@@ -453,6 +454,8 @@ class PreparedExport:
                     spool_dir=None if spool_dir is None else os.fspath(spool_dir),
                     runner=runner,
                 )
+                if gzip:
+                    chunks = hold_trailer(chunks)
             else:
                 chunks = self._achunks(encoding, stats, estimate, slot)
                 if gzip:
@@ -488,7 +491,7 @@ class PreparedExport:
             rendered, types, _ = await self.rendered(txn)
             encoder.set_column_types(types)
             if estimate:
-                stats.estimated_rows = self._bounded(await _estimate_rows(txn.connection, rendered))
+                stats.estimated_rows = await self.planned_rows(txn, rendered)
             head = await encoding.call(encoder.begin)
             if head:
                 stats.bytes += len(head)
@@ -543,6 +546,10 @@ class PreparedExport:
         )
         return replace(compiled, sql=sql, build_rows=None, names=None, col_count=None)
 
+    async def planned_rows(self, txn: Transaction, query: CompiledQuery) -> int | None:
+        """Return the planner's estimate of this export's rows, ``query`` run in ``txn``."""
+        return self._bounded(await _estimate_rows(txn.connection, query))
+
     def _bounded(self, estimated: int | None) -> int | None:
         """Return a row estimate of the whole query, less ``offset`` and at most ``limit``."""
         if estimated is None:
@@ -575,7 +582,7 @@ class PreparedExport:
         params = self.connect_params.labelled("cursor_stream estimate")
         try:
             async with asyncio.timeout(within), Transaction(params, options) as txn:
-                return self._bounded(await _estimate_rows(txn.connection, self.compiled))
+                return await self.planned_rows(txn, self.compiled)
         except (CursorStreamError, OSError, TimeoutError, asyncpg.PostgresError):
             return None
 

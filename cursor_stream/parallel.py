@@ -12,8 +12,8 @@ unnamed, so that nothing is left behind however the process ends), read back in 
 they are still being written if need be. How the parts' bytes are put together depends on the
 format (parts.py, :class:`~.parts.Mode`).
 
-The other parts run on connections of this process, or, given a
-:class:`~.remote.PartRunner`, in other processes and on other machines (remote.py).
+The other parts run on connections of this process, or, given a :class:`~.remote.PartRunner`,
+in other processes and on other machines (remote.py). See docs/architecture.md §6.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from .parts import (
     PartSpec,
     TextRows,
     begin_part,
-    hold_trailer,
     part_label,
     part_mode,
 )
@@ -242,7 +241,7 @@ class Assembly:
         return await self.output.compress(data)
 
 
-def parallel_chunks(
+async def parallel_chunks(
     prepared: PreparedExport,
     encoding: _Encoding,
     stats: ExportStats,
@@ -253,33 +252,10 @@ def parallel_chunks(
     spool_dir: str | None,
     runner: PartRunner | None = None,
 ) -> AsyncGenerator[bytes, None]:
-    """Yield the bytes of ``prepared`` read by ``prepared.jobs`` connections (see above)."""
-    chunks = _parallel_chunks(
-        prepared,
-        encoding,
-        stats,
-        estimate=estimate,
-        slot=slot,
-        gzip=gzip,
-        spool_dir=spool_dir,
-        runner=runner,
-    )
-    return hold_trailer(chunks) if gzip else chunks
+    """Yield the bytes of ``prepared`` read by ``prepared.jobs`` connections (see above).
 
-
-async def _parallel_chunks(
-    prepared: PreparedExport,
-    encoding: _Encoding,
-    stats: ExportStats,
-    *,
-    estimate: bool,
-    slot: ConnectionSlot | None,
-    gzip: bool,
-    spool_dir: str | None,
-    runner: PartRunner | None,
-) -> AsyncGenerator[bytes, None]:
-    from .export import _estimate_rows
-
+    With ``gzip``, wrap this in :func:`~.parts.hold_trailer`.
+    """
     jobs = prepared.jobs
     encoder = encoding.encoder
     mode = part_mode(prepared)
@@ -302,7 +278,7 @@ async def _parallel_chunks(
             rendered, types, columns = await prepared.rendered(leader)
             encoder.set_column_types(types)
             if estimate:
-                stats.estimated_rows = await _estimate_rows(leader.connection, rendered)
+                stats.estimated_rows = await prepared.planned_rows(leader, rendered)
             if head := await assembly.out(await encoding.call(encoder.begin)):
                 yield head
             specs = await part_specs(prepared, leader, columns, snapshot, gzip=gzip)

@@ -29,7 +29,7 @@ import zlib
 from collections.abc import AsyncGenerator, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .connection import ConnectParams
 from .encoders import Format, PgTextFormat, get_format
@@ -40,6 +40,8 @@ from .streaming import Transaction, _translated
 
 if TYPE_CHECKING:
     from .export import PreparedExport
+
+R = TypeVar("R")
 
 #: Version of a part's JSON description; bump when a field changes meaning.
 VERSION = 1
@@ -198,17 +200,29 @@ async def begin_part(txn: Transaction, spec: PartSpec) -> None:
         await txn.connection.execute(";\n".join(statements))
 
 
+class PartEncoding:
+    """Call a part's format inline, or in a worker thread for a blocking one (see ``Format``)."""
+
+    def __init__(self, encoder: Format, executor: Executor | None) -> None:
+        self.encoder = encoder
+        self._executor = executor if encoder.blocking else None
+
+    async def call(self, function: Callable[..., R], *args: Any) -> R:
+        """Return ``function(*args)``."""
+        if not self.encoder.blocking:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+
 class PartOutput:
     """Runs one part in an open transaction and yields its bytes (see :class:`Mode`)."""
 
     def __init__(
         self, spec: PartSpec, *, executor: Executor | None = None, count_rows: bool = True
     ) -> None:
-        from .export import _Encoding
-
         self.spec = spec
         self.engine = spec.new_engine(count_rows=count_rows)
-        self._encoding = _Encoding(spec.new_format())
+        self._encoding = PartEncoding(spec.new_format(), executor)
         self._gzip = GzipMembers(executor) if spec.gzip else None
         #: Bytes of the part before compression.
         self.bytes = 0
@@ -234,7 +248,7 @@ class PartOutput:
             if self._gzip is not None:
                 yield await self._gzip.finish()
         finally:
-            self._encoding.close()
+            await self._encoding.call(self._encoding.encoder.close)
 
 
 # --------------------------------------------------------------------------------------------

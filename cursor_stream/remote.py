@@ -188,15 +188,25 @@ class PartRunner(abc.ABC):
         """Stop what still runs and delete the parts' outputs (the export is over)."""
 
 
-@dataclass
-class RemoteOutput:
-    """A part completed elsewhere: its counts and a way to read its bytes."""
+class RemoteOutput(abc.ABC):
+    """A part completed elsewhere: its counts, and a way to read its bytes in order."""
 
-    result: PartResult
-    path: Path
+    def __init__(self, result: PartResult) -> None:
+        self.result = result
+
+    @abc.abstractmethod
+    def chunks(self) -> AsyncGenerator[bytes, None]:
+        """Yield the part's bytes (drive under aclosing())."""
+
+
+class FileOutput(RemoteOutput):
+    """A part's bytes in a file this process can read (a shared directory)."""
+
+    def __init__(self, result: PartResult, path: Path) -> None:
+        super().__init__(result)
+        self.path = path
 
     async def chunks(self) -> AsyncGenerator[bytes, None]:
-        """Yield the part's bytes from its file."""
         handle = await asyncio.to_thread(open, self.path, "rb")
         try:
             while data := await asyncio.to_thread(handle.read, READ_CHUNK):
@@ -282,7 +292,7 @@ class SubprocessRunner(PartRunner):
         result = await self._finished(spec)
         if result is None or result.status != "done":
             return None
-        return RemoteOutput(result, self.path(spec))
+        return FileOutput(result, self.path(spec))
 
     async def failed(self, spec: PartSpec) -> bool:
         process = self.processes.get(spec.number)

@@ -78,13 +78,17 @@ class SlotPool:
             self.free -= count
         return ConnectionSlot(self, count)
 
-    def acquire(self, count: int = 1, *, wait: float) -> ConnectionSlot | None:
-        """Wait up to ``wait`` seconds for ``count`` places (blocks the thread)."""
+    def _line_up(self, count: int, wait: float) -> tuple[_Ticket, float]:
+        """Join the line for ``count`` places; return the ticket and the deadline (locked)."""
         self._check(count)
         ticket = _Ticket(count)
-        deadline = time.monotonic() + wait
+        self._queue.append(ticket)
+        return ticket, time.monotonic() + wait
+
+    def acquire(self, count: int = 1, *, wait: float) -> ConnectionSlot | None:
+        """Wait up to ``wait`` seconds for ``count`` places (blocks the thread)."""
         with self._condition:
-            self._queue.append(ticket)
+            ticket, deadline = self._line_up(count, wait)
             try:
                 while not self._grant(ticket):
                     remaining = deadline - time.monotonic()
@@ -99,11 +103,8 @@ class SlotPool:
 
     async def aacquire(self, count: int = 1, *, wait: float) -> ConnectionSlot | None:
         """Wait up to ``wait`` seconds for ``count`` places without blocking the loop."""
-        self._check(count)
-        ticket = _Ticket(count)
-        deadline = time.monotonic() + wait
         with self._condition:
-            self._queue.append(ticket)
+            ticket, deadline = self._line_up(count, wait)
         try:
             while True:
                 with self._condition:

@@ -14,7 +14,8 @@ per part of the model's table are sampled with ``TABLESAMPLE SYSTEM`` (whole pag
 matching rows are the boundaries (``percentile_disc``). A smaller table is read whole.
 
 Anything else (another order, ``distinct`` on other columns, slices, ``union()``, window
-functions, which see the whole result) cannot be cut: :func:`split_plan` says why.
+functions, which see the whole result) cannot be cut: :func:`split_plan` says why. See
+docs/architecture.md §6.
 """
 
 from __future__ import annotations

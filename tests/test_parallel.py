@@ -160,7 +160,8 @@ def test_fewer_rows_than_jobs_and_empty_results(transactional_db):
     Product.objects.all().delete()
     assert_same_as_serial(Product.objects.all(), jobs=4)
     empty = export(Product.objects.none(), 3)
-    assert empty.split is None  # matches no row: nothing to cut
+    assert (empty.split, empty.serial_reason) == (None, None)  # nothing to read, nothing to cut
+    assert run(empty) == run(export(Product.objects.none()))
     category = Category.objects.create(name="only one")
     assert_same_as_serial(Category.objects.filter(pk=category.pk), jobs=4, format="json")
 
