@@ -153,7 +153,7 @@ async def copy_chunks(
     """
     conn = txn.connection
     sql = await inline_query(txn, compiled)
-    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
 
     async def sink(data: bytes) -> None:
         await queue.put(bytes(data))
@@ -163,37 +163,40 @@ async def copy_chunks(
             result: str = await conn.copy_from_query(sql, output=sink, **copy_options)
             return result
 
+    def ended(_: asyncio.Future[str]) -> None:
+        # Wake a consumer waiting on an empty queue. A full queue needs no wake-up: the
+        # consumer finds the end when it has taken every item (queue empty, task done).
+        with contextlib.suppress(asyncio.QueueFull):
+            queue.put_nowait(None)
+
     task = asyncio.ensure_future(run())
-    getter: asyncio.Future[bytes] | None = None
+    task.add_done_callback(ended)
     try:
-        while True:
-            getter = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                # Merge what is already waiting (never wait for more): COPY data arrives in
-                # pieces of a few KB, and each piece costs a round through the consumer (an
-                # HTTP send, a write call). A slow consumer thus gets fewer, bigger chunks.
-                parts = [getter.result()]
-                size = len(parts[0])
-                while size < COALESCE_BYTES and not queue.empty():
-                    parts.append(queue.get_nowait())
-                    size += len(parts[-1])
-                chunk = transform(parts[0] if len(parts) == 1 else b"".join(parts))
-                if chunk:
-                    yield chunk
-                continue
-            # The COPY ended (or failed); data it queued is still ours. Cancelling a pending
-            # Queue.get() never loses an item: the item stays in the queue.
-            getter.cancel()
-            while not queue.empty():
-                chunk = transform(queue.get_nowait())
-                if chunk:
-                    yield chunk
-            status.append(task.result())
-            return
+        end = False
+        while not end and not (task.done() and queue.empty()):
+            # One Queue.get() per chunk, not an asyncio.wait() on it and the COPY task: COPY
+            # data arrives in pieces of about 20 kB, so this round runs ten thousand times for
+            # a million rows.
+            first = await queue.get()
+            if first is None:
+                break
+            # Merge what is already waiting (never wait for more): each piece costs a round
+            # through the consumer (an HTTP send, a write call). A slow consumer thus gets
+            # fewer, bigger chunks.
+            parts, size = [first], len(first)
+            while size < COALESCE_BYTES and not queue.empty():
+                item = queue.get_nowait()
+                if item is None:
+                    end = True
+                    break
+                parts.append(item)
+                size += len(item)
+            chunk = transform(first if len(parts) == 1 else b"".join(parts))
+            if chunk:
+                yield chunk
+        # The COPY ended (or failed): raise its error, or keep its command tag.
+        status.append(await task)
     finally:
-        if getter is not None and not getter.done():
-            getter.cancel()  # a stray Queue.get() would otherwise wait until garbage collection
         if not task.done():
             # The consumer stopped early or we are cancelled mid-COPY. A polite cancel would
             # wait for the server, which may be blocked writing to a socket nobody reads, to
