@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "example_project" / "manage.py")]
@@ -131,8 +132,11 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Run ``argv``; return (wall seconds, peak RSS in MB, CPU seconds) of that child alone.
 
     CPU includes the child's own children (the two ``psql`` of a shell line); RSS is the
-    largest process's.
+    largest process's. Dirty pages are written back (``sync``) before, not measured.
     """
+    # Start every command from a clean page cache: psql does not fsync, and the gigabytes it
+    # leaves dirty would otherwise be written back while the next command runs.
+    os.sync()
     cpu_before = children_cpu()
     started = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT / "example_project")
@@ -163,31 +167,43 @@ def main() -> None:
             if not any(skip.lower() in name.lower() for skip in args.skip)
         }
         results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in todo}
+        sizes: dict[str, int] = {}
+        digests: dict[str, str] = {}
         for round_ in range(args.repeat):
             for name, argv in todo.items():
                 results[name].append(measure(argv, env))
                 print(f"round {round_ + 1}: {name}: {results[name][-1][0]:.2f} s", file=sys.stderr)
-        sizes = {p.name: p.stat().st_size for p in out.iterdir()}
-        check_same_output(out)
+                # Outputs are checked and removed at once: gigabytes of them in the page cache
+                # would make the next commands pay for reclaiming it.
+                for path in out.iterdir():
+                    sizes[path.name] = path.stat().st_size
+                    digests[path.name] = digest(path)
+                    path.unlink()
+        check_same_output(digests)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     report(args, results, sizes)
 
 
-def check_same_output(out: Path) -> None:
-    """Stop if a parallel export's output differs from the serial one's."""
+def digest(path: Path) -> str:
+    """Return the SHA-256 of a file's content (decompressed for .gz)."""
     import gzip
+    import hashlib
 
-    serial = out / "auto.csv"
-    if not serial.exists():
-        return
-    expected = serial.read_bytes()
+    opener: Any = gzip.open if path.name.endswith(".gz") else open
+    sha = hashlib.sha256()
+    with opener(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def check_same_output(digests: dict[str, str]) -> None:
+    """Stop if a parallel or gzip export's output differs from the serial CSV."""
+    expected = digests.get("auto.csv")
     for name in ("jobs2.csv", "jobs2.csv.gz", "auto.csv.gz"):
-        path = out / name
-        if path.exists():
-            data = path.read_bytes()
-            if (gzip.decompress(data) if name.endswith(".gz") else data) != expected:
-                raise SystemExit(f"{name} differs from the serial export")
+        if expected is not None and name in digests and digests[name] != expected:
+            raise SystemExit(f"{name} differs from the serial export")
 
 
 def report(

@@ -73,6 +73,18 @@ def unsign_part(description: str) -> PartSpec:
     return PartSpec.from_json(data)
 
 
+def snapshot_gone(exc: QueryError) -> bool:
+    """Return True if ``exc`` says an imported snapshot no longer exists (its exporter ended).
+
+    PostgreSQL 15 says "invalid snapshot identifier" (SQLSTATE 22023), 18 'snapshot "..." does
+    not exist' (42704).
+    """
+    text = str(exc)
+    return "invalid snapshot identifier" in text or (
+        "42704" in text and "snapshot" in text and "does not exist" in text
+    )
+
+
 @dataclass(frozen=True)
 class PartResult:
     """What a runner reports about a part it ran (JSON: :meth:`to_json`)."""
@@ -113,7 +125,7 @@ async def arun_part(description: str, target: str | os.PathLike[str] | IO[bytes]
     try:
         await txn.open()
     except QueryError as exc:
-        if "invalid snapshot identifier" in str(exc):
+        if snapshot_gone(exc):
             return PartResult("expired", spec.number)
         raise
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cursor_stream-part")

@@ -139,7 +139,9 @@ def test_parts_no_worker_starts_are_run_by_the_leader_after_the_timeout(products
     assert time.monotonic() - started >= 0.3
     assert len(runner.descriptions) == 2
     # A worker that comes late finds the export over: nothing to do, no file.
-    late = json.loads(streampart(runner.descriptions[0], Path("/nonexistent/part")).stdout)
+    ran = streampart(runner.descriptions[0], Path("/nonexistent/part"))
+    assert ran.returncode == 0, ran.stderr
+    late = json.loads(ran.stdout)
     assert late == {"status": "expired", "part": 2, "rows": 0, "bytes": 0}
 
 
