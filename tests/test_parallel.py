@@ -406,6 +406,40 @@ def test_a_parts_connection_terminated_fails_the_export_and_stops_the_others(pro
     assert "Connection lost" in str(with_monitor(scenario))
 
 
+def test_a_failed_gzip_parallel_export_never_decompresses_cleanly(products):
+    """Members end with their CRC and length: what a failed export wrote must not pass."""
+    # The last part is slow, so that the others' members are written before it fails.
+    slow_end = RawSQL("CASE WHEN product_id > 800 THEN pg_sleep(0.01)::text END", ())
+    prepared = export(Product.objects.annotate(nap=slow_end), 3)
+
+    async def scenario(monitor: Any, baseline: set[int]) -> bytes:
+        written: list[bytes] = []
+
+        async def consume() -> None:
+            async with contextlib.aclosing(prepared.achunks(gzip=True)) as chunks:
+                async for chunk in chunks:
+                    written.append(chunk)
+
+        consumer = asyncio.ensure_future(consume())
+        deadline = time.monotonic() + 30
+        while not written:  # part 1's member, then part 2's, while part 3 still runs
+            assert time.monotonic() < deadline and not consumer.done()
+            await asyncio.sleep(0.01)
+        while not (victims := [p for p, _, n in await backends(monitor, baseline) if "3/3" in n]):
+            assert time.monotonic() < deadline and not consumer.done()
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        await monitor.execute("SELECT pg_terminate_backend($1)", victims[0])
+        with pytest.raises(ConnectionLost):
+            await consumer
+        return b"".join(written)
+
+    written = with_monitor(scenario)
+    assert len(written) > 1000
+    with pytest.raises((EOFError, gzip.BadGzipFile, zlib.error)):
+        gzip.decompress(written)
+
+
 def test_the_leaders_connection_terminated_fails_the_export(products):
     prepared = export(slow_products(), 3)
 
