@@ -54,7 +54,7 @@ EMBEDDED_TESTS ?= tests/test_connection.py tests/test_streaming.py tests/test_ex
 	tests/test_streamdata.py tests/test_streamcheck.py tests/test_http.py \
 	tests/test_http_servers.py tests/test_admin.py tests/test_reliability.py \
 	tests/test_reliability_http.py tests/test_devdb.py tests/test_parity.py \
-	tests/test_render.py tests/test_sql.py \
+	tests/test_render.py tests/test_sql.py tests/test_parallel.py tests/test_remote.py \
 	--deselect tests/test_connection.py::test_parity_sslmode
 
 test-embedded: export CURSOR_STREAM_DEVDB = embedded

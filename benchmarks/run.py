@@ -10,13 +10,20 @@ Usage (seeds the demo PostgreSQL, or ``DATABASE_URL``, unless ``--no-seed``)::
 Every measurement is a fresh child process; the commands alternate (one of each per round) so
 that cache and machine noise spread evenly. Wall time is end to end, start-up included; the
 "export" column subtracts the median of an empty ``streamdata`` export (Django start-up,
-connection, a query returning no rows). Peak RSS is the child's ``ru_maxrss`` (``os.wait4``).
+connection, a query returning no rows). CPU is the child's user + system time (``os.wait4``),
+also less the empty export's for ``streamdata``; peak RSS is its ``ru_maxrss``. The load
+average of the machine is printed with the results (it is shared: compare ratios of one run).
+
+Parallel references: two ``psql \\copy`` of the two halves of the key range at once
+(``psql 2 ranges``), and a bare asyncpg ``copy_from_query()`` (bare_copy.py) for the client CPU
+of the COPY path.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "example_project" / "manage.py")]
@@ -68,7 +76,22 @@ def psql_env() -> dict[str, str]:
     return env
 
 
-def commands(out: Path, pythonpaths: Sequence[Path] = ()) -> dict[str, list[str]]:
+def halves(out: Path, rows: int) -> list[str]:
+    """Return a shell line running ``psql`` on the two halves of the key range at once."""
+    middle = rows // 2 + 1
+    parts = [
+        (f"product_id < {middle}", "psql-1.csv", " HEADER"),
+        (f"product_id >= {middle}", "psql-2.csv", ""),
+    ]
+    line = " & ".join(
+        f'psql -X -q -c "\\copy (SELECT {COLUMNS} FROM product WHERE {where} ORDER BY '
+        f"product_id) TO '{out}/{name}' CSV{header}\""
+        for where, name, header in parts
+    )
+    return ["bash", "-c", f"{line}; wait"]
+
+
+def commands(out: Path, rows: int, pythonpaths: Sequence[Path] = ()) -> dict[str, list[str]]:
     streamdata = [*MANAGE, "streamdata", "catalog.Product", "--no-progress", "--force", "-v", "0"]
     # The xlsx command again with a directory first on the path: the source tree of an earlier
     # version of the package, or one shadowing an optional package.
@@ -82,7 +105,17 @@ def commands(out: Path, pythonpaths: Sequence[Path] = ()) -> dict[str, list[str]
         "psql \\copy csv": [
             "psql", "-X", "-q", "-c", f"\\copy ({SELECT}) TO '{out}/psql.csv' CSV HEADER",
         ],
+        "psql 2 ranges at once (csv)": halves(out, rows),
+        "bare asyncpg copy_from_query (csv)": [
+            sys.executable, str(ROOT / "benchmarks" / "bare_copy.py"), str(out / "bare.csv"),
+            SELECT,
+        ],
         "streamdata csv (auto = copy)": [*streamdata, "-o", str(out / "auto.csv")],
+        "streamdata csv --jobs 2": [*streamdata, "--jobs", "2", "-o", str(out / "jobs2.csv")],
+        "streamdata csv --gzip": [*streamdata, "-o", str(out / "auto.csv.gz")],
+        "streamdata csv --jobs 2 --gzip": [
+            *streamdata, "--jobs", "2", "-o", str(out / "jobs2.csv.gz"),
+        ],
         "streamdata csv --engine cursor": [
             *streamdata, "--engine", "cursor", "-o", str(out / "cursor.csv"),
         ],
@@ -102,12 +135,22 @@ def commands(out: Path, pythonpaths: Sequence[Path] = ()) -> dict[str, list[str]
     }  # fmt: skip
 
 
+def children_cpu() -> float:
+    """Return the CPU seconds of every child waited for so far (and of their children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Run ``argv``; return (wall seconds, peak RSS in MB, CPU seconds) of that child alone.
 
-    CPU time (user + system, all threads) depends less than wall time on what else the machine
-    runs; the database server's own CPU is not in it.
+    CPU includes the child's own children (the two ``psql`` of a shell line); RSS is the
+    largest process's. Dirty pages are written back (``sync``) before, not measured.
     """
+    # Start every command from a clean page cache: psql does not fsync, and the gigabytes it
+    # leaves dirty would otherwise be written back while the next command runs.
+    os.sync()
+    cpu_before = children_cpu()
     started = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT / "example_project")
     _, status, usage = os.wait4(proc.pid, 0)
@@ -115,7 +158,7 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)[:200]}")
-    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss / 1024, children_cpu() - cpu_before
 
 
 def main() -> None:
@@ -143,23 +186,48 @@ def main() -> None:
     try:
         todo = {
             name: argv
-            for name, argv in commands(out, args.xlsx_pythonpath).items()
+            for name, argv in commands(out, args.rows, args.xlsx_pythonpath).items()
             if not any(skip.lower() in name.lower() for skip in args.skip)
             and (not args.only or any(only.lower() in name.lower() for only in args.only))
         }
         results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in todo}
+        sizes: dict[str, int] = {}
+        digests: dict[str, str] = {}
         for round_ in range(args.repeat):
             for name, argv in todo.items():
                 results[name].append(measure(argv, env))
-                load = os.getloadavg()[0]
-                print(
-                    f"round {round_ + 1}: {name}: {results[name][-1][0]:.2f} s (load {load:.2f})",
-                    file=sys.stderr,
-                )
-        sizes = {p.name: p.stat().st_size for p in out.iterdir()}
+                print(f"round {round_ + 1}: {name}: {results[name][-1][0]:.2f} s", file=sys.stderr)
+                # Outputs are checked and removed at once: gigabytes of them in the page cache
+                # would make the next commands pay for reclaiming it.
+                for path in out.iterdir():
+                    sizes[path.name] = path.stat().st_size
+                    digests[path.name] = digest(path)
+                    path.unlink()
+        check_same_output(digests)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     report(args, results, sizes)
+
+
+def digest(path: Path) -> str:
+    """Return the SHA-256 of a file's content (decompressed for .gz)."""
+    import gzip
+    import hashlib
+
+    opener: Any = gzip.open if path.name.endswith(".gz") else open
+    sha = hashlib.sha256()
+    with opener(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def check_same_output(digests: dict[str, str]) -> None:
+    """Stop if a parallel or gzip export's output differs from the serial CSV."""
+    expected = digests.get("auto.csv")
+    for name in ("jobs2.csv", "jobs2.csv.gz", "auto.csv.gz"):
+        if expected is not None and name in digests and digests[name] != expected:
+            raise SystemExit(f"{name} differs from the serial export")
 
 
 def report(
@@ -173,28 +241,30 @@ def report(
     empty_name = "streamdata, empty export (start-up)"
     startup = med(empty_name, 0) if empty_name in results else 0.0
     idle_rss = med(empty_name, 1) if empty_name in results else 0.0
+    idle_cpu = med(empty_name, 2) if empty_name in results else 0.0
     psql = {"csv": "psql \\copy csv", "json": "psql \\copy json rows"}
     csv_mb = sizes.get("psql.csv", 0) / 1e6
-    xlsx_mb = sizes.get("streamed.xlsx", 0) / 1e6
     print(
-        f"\n{args.rows:,} products, median of {args.repeat}; CSV {csv_mb:.0f} MB, xlsx "
-        f"{xlsx_mb:.0f} MB; start-up (empty export) {startup:.2f} s, {idle_rss:.0f} MB\n"
+        f"\n{args.rows:,} products, median of {args.repeat}; CSV {csv_mb:.0f} MB; "
+        f"start-up (empty export) {startup:.2f} s, {idle_cpu:.2f} s CPU, {idle_rss:.0f} MB; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
     print(
-        "| command | wall s | export s | rows/s (export) | vs psql (wall) | vs psql (export) "
-        "| CPU s | peak RSS MB | +empty MB |"
+        "| command | wall s | export s | vs psql (wall) | vs psql (export) | CPU s "
+        "| peak RSS MB | +empty MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in results:
         wall, rss, cpu = med(name, 0), med(name, 1), med(name, 2)
         reference = psql["json"] if "json" in name else psql["csv"]
         is_ours = "streamdata" in name or "Django" in name
         export = wall - startup if is_ours and name != empty_name else wall
+        if is_ours and name != empty_name:
+            cpu -= idle_cpu
         base = med(reference, 0) if reference in results else float("nan")
-        rate = f"{args.rows / export:,.0f}" if name != empty_name and export > 0 else ""
         print(
-            f"| {name} | {wall:.2f} | {export:.2f} | {rate} | {wall / base:.2f}x "
-            f"| {export / base:.2f}x | {cpu:.2f} | {rss:.0f} | {rss - idle_rss:+.0f} |"
+            f"| {name} | {wall:.2f} | {export:.2f} | {wall / base:.2f}x | {export / base:.2f}x "
+            f"| {cpu:.2f} | {rss:.0f} | {rss - idle_rss:+.0f} |"
         )
 
 

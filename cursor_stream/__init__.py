@@ -16,6 +16,9 @@ _API = {
     "take": "streaming",
     "fetch_page": "streaming",
     "columns": "streaming",
+    "transaction": "streaming",
+    "Transaction": "streaming",
+    # Deprecated names of transaction() and Transaction (they warn).
     "snapshot": "streaming",
     "Snapshot": "streaming",
     "StreamOptions": "streaming",
@@ -44,16 +47,16 @@ __all__ = [
     "ExportsBusy",
     "InvalidArgument",
     "QueryError",
-    "Snapshot",
     "StreamOptions",
     "StreamTimeout",
+    "Transaction",
     "columns",
     "compile_source",
     "fetch_page",
-    "snapshot",
     "stream",
     "stream_batches",
     "take",
+    "transaction",
 ]
 
 if TYPE_CHECKING:
@@ -70,14 +73,14 @@ if TYPE_CHECKING:
     )
     from .sql import Column, CompiledQuery, compile_source
     from .streaming import (
-        Snapshot,
         StreamOptions,
+        Transaction,
         columns,
         fetch_page,
-        snapshot,
         stream,
         stream_batches,
         take,
+        transaction,
     )
 
 

@@ -21,26 +21,30 @@ import zoneinfo
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .conf import is_sensitive
 from .connection import ConnectParams, connect_params
 from .encoders import Format, get_format, registry
+from .engines import CopyEngine, CursorEngine, Engine
 from .exceptions import CursorStreamError, InvalidArgument
 from .exportfields import HEADER_STYLES, ExportField, column_headers, export_fields, select_columns
 from .fields import resolve_field_path
-from .params import param_type_sql
 from .render import (
     ColumnSpec,
     check_json_keys,
-    inline_params,
     render_query,
     rendered_types,
     session_sql,
 )
 from .sinks import AtomicFile
+from .slots import ConnectionSlot
+from .split import NotSplittable, SplitPlan, split_plan
 from .sql import Column, CompiledQuery, _in_thread, compile_source
-from .streaming import ConnectionSlot, Params, Snapshot, StreamOptions, _translated
+from .streaming import Params, StreamOptions, Transaction, _translated
+
+if TYPE_CHECKING:
+    from .remote import PartRunner
 
 __all__ = [
     "ENGINES",
@@ -56,12 +60,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 ENGINES = ("auto", "copy", "cursor")
-
-#: COPY chunks waiting for the consumer; bounds memory when the consumer is slow.
-COPY_QUEUE_SIZE = 16
-
-#: COPY pieces already queued are merged into chunks of up to about this many bytes.
-COALESCE_BYTES = 256 * 1024
 
 #: Seconds a row estimate may take (connecting included) before it is given up.
 ESTIMATE_TIMEOUT = 1.0
@@ -90,6 +88,9 @@ class ExportOptions:
     prefetch: int | None = None
     offset: int = 0
     limit: int | None = None
+    #: Connections reading one snapshot in parallel, each a key range (parallel.py): at most
+    #: this many; 1 when the export cannot be cut (``PreparedExport.serial_reason`` says why).
+    jobs: int = 1
 
 
 @dataclass
@@ -102,6 +103,9 @@ class ExportStats:
     estimated_rows: int | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    #: Count the rows as the chunks go (for a progress display): the COPY engine then scans its
+    #: output for row ends. Otherwise ``rows`` is set at the end (exact either way).
+    live_rows: bool = True
 
     @property
     def seconds(self) -> float:
@@ -127,6 +131,8 @@ def _check_options(options: ExportOptions) -> tuple[type[Format], str]:
         not isinstance(options.limit, int) or isinstance(options.limit, bool) or options.limit < 0
     ):
         raise InvalidArgument(f"limit must be an integer >= 0, got {options.limit!r}.")
+    if not isinstance(options.jobs, int) or isinstance(options.jobs, bool) or options.jobs < 1:
+        raise InvalidArgument(f"jobs must be an integer >= 1, got {options.jobs!r}.")
     if options.prefetch is not None and (
         not isinstance(options.prefetch, int)
         or isinstance(options.prefetch, bool)
@@ -219,8 +225,8 @@ def _describe_in_thread(compiled: CompiledQuery, params: ConnectParams) -> list[
         options = replace(options, connection_wait=0.0)
 
     async def describe() -> list[Column]:
-        async with Snapshot(params, options) as snap:
-            return await snap.columns(compiled)
+        async with Transaction(params, options) as txn:
+            return await txn.columns(compiled)
 
     result: list[list[Column]] = []
     error: list[BaseException] = []
@@ -302,6 +308,8 @@ def prepare_export(
             headers, model_fields + [None] * (len(names) - len(model_fields)), strict=False
         )
     )
+    stream_options = StreamOptions.from_settings(prefetch=options.prefetch)
+    split, serial_reason = _split(source, compiled, options, stream_options)
     return PreparedExport(
         format=fmt,
         columns=tuple(headers),
@@ -312,9 +320,38 @@ def prepare_export(
         engine=_resolved_engine(fmt, options),
         timezone=timezone,
         connect_params=conn_params,
-        stream_options=StreamOptions.from_settings(prefetch=options.prefetch),
+        stream_options=stream_options,
         title=title,
+        split=split,
+        serial_reason=serial_reason,
     )
+
+
+def _split(
+    source: Any, compiled: CompiledQuery, options: ExportOptions, stream_options: StreamOptions
+) -> tuple[SplitPlan | None, str | None]:
+    """Return how the export is cut for ``options.jobs`` (or None and why it runs serially)."""
+    from django.db.models.query import QuerySet
+
+    if options.jobs == 1:
+        return None, None
+    limit = stream_options.max_connections
+    if limit is not None and options.jobs > limit:
+        raise InvalidArgument(
+            f"jobs={options.jobs} needs {options.jobs} connections to database "
+            f"{compiled.alias!r} at once, but CURSOR_STREAM['MAX_CONNECTIONS'] allows {limit}; "
+            "use fewer jobs or raise the limit."
+        )
+    if compiled.empty:
+        return None, None  # it matches no row: nothing to read, nothing to cut
+    if not isinstance(source, QuerySet):
+        return None, "raw SQL cannot be cut into key ranges"
+    if options.offset or options.limit is not None:
+        return None, "offset and limit count rows across the whole result"
+    try:
+        return split_plan(source, using=compiled.alias, parts=options.jobs), None
+    except NotSplittable as exc:
+        return None, str(exc)
 
 
 def default_ordering(queryset: Any) -> Any:
@@ -380,6 +417,15 @@ class PreparedExport:
     #: A name for the data inside the file (the xlsx sheet): the model's verbose_name_plural;
     #: None for raw SQL.
     title: str | None = None
+    #: How the export is cut into key ranges when it runs with several jobs (split.py).
+    split: SplitPlan | None = field(default=None, repr=False)
+    #: Why an export asked to run with several jobs runs with one (None otherwise).
+    serial_reason: str | None = None
+
+    @property
+    def jobs(self) -> int:
+        """Return the connections this export reads through at most (1 unless it is cut)."""
+        return self.options.jobs if self.split is not None else 1
 
     @property
     def content_type(self) -> str:
@@ -396,25 +442,56 @@ class PreparedExport:
         stats: ExportStats | None = None,
         estimate: bool = False,
         slot: ConnectionSlot | None = None,
-        snapshot: Snapshot | None = None,
+        gzip: bool = False,
+        spool_dir: str | os.PathLike[str] | None = None,
+        runner: PartRunner | None = None,
+        transaction: Transaction | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """Yield the export's bytes: the header first, before any row is fetched, then the rows.
 
         The connection is closed in ``finally`` however the consumer stops (end, ``aclose()``,
         cancellation); drive this under ``contextlib.aclosing()``. ``stats`` (rows, bytes, the
         planner's row estimate when ``estimate``) is updated as chunks are yielded. ``slot`` is
-        a connection place reserved with :func:`~cursor_stream.streaming.reserve_slot`.
-        ``snapshot``: run in this open :class:`Snapshot` (its caller closes it) rather than in
-        a connection of its own, so that several exports read one snapshot (the key ranges of
-        a resumable background export).
+        a connection place (``jobs`` places) reserved with
+        :func:`~cursor_stream.streaming.reserve_slot`. ``gzip``: yield the bytes compressed
+        (in a worker thread; a parallel export yields one gzip member per part, compressed in
+        parallel). ``spool_dir``: where the parts of a parallel export other than the first
+        wait their turn (unnamed temporary files; default: the system's temporary directory).
+        ``runner``: run those parts in other processes or on other machines (remote.py).
+        ``transaction``: run in this open :class:`~cursor_stream.streaming.Transaction` (its
+        caller closes it) rather than in a connection of its own, so that several exports read
+        one snapshot (the key ranges of a resumable background export); not with several jobs.
         """
-        stats = stats if stats is not None else ExportStats()
+        stats = stats if stats is not None else ExportStats(live_rows=False)
         encoder = self.format(
             self.columns, header=self.options.header, bom=self.options.bom, title=self.title
         )
         encoding = _Encoding(encoder)
         try:
-            chunks = self._achunks(encoding, stats, estimate, slot, snapshot)
+            if self.split is not None:
+                if transaction is not None:
+                    raise InvalidArgument(
+                        "An export cut into key ranges opens its own transactions."
+                    )
+                from .parallel import parallel_chunks
+                from .parts import hold_trailer
+
+                chunks = parallel_chunks(
+                    self,
+                    encoding,
+                    stats,
+                    estimate=estimate,
+                    slot=slot,
+                    gzip=gzip,
+                    spool_dir=None if spool_dir is None else os.fspath(spool_dir),
+                    runner=runner,
+                )
+                if gzip:
+                    chunks = hold_trailer(chunks)
+            else:
+                chunks = self._achunks(encoding, stats, estimate, slot, transaction)
+                if gzip:
+                    chunks = _gzipped(chunks)
             async with contextlib.aclosing(chunks) as body:
                 async for chunk in body:
                     yield chunk
@@ -428,7 +505,7 @@ class PreparedExport:
         stats: ExportStats,
         estimate: bool,
         slot: ConnectionSlot | None,
-        snapshot: Snapshot | None = None,
+        transaction: Transaction | None = None,
     ) -> AsyncGenerator[bytes, None]:
         encoder = encoding.encoder
         if self.compiled.empty or self.options.limit == 0:
@@ -444,65 +521,72 @@ class PreparedExport:
             stats.finished = time.monotonic()
             return
         opened: Any = (
-            contextlib.nullcontext(snapshot)
-            if snapshot is not None
-            else Snapshot(self.connect_params, self.stream_options, slot=slot)
+            contextlib.nullcontext(transaction)
+            if transaction is not None
+            else Transaction(self.connect_params, self.stream_options, slot=slot)
         )
-        async with opened as snap:
-            conn = snap.connection
-            with _translated():
-                await conn.execute(session_sql())
-            columns = await snap.columns(self.compiled)
-            # The query runs in the session time zone of Django's connection (it can decide
-            # which rows match); timestamps are printed in the export's own.
-            session_zone = self.connect_params.server_settings.get("TimeZone")
-            sql = render_query(
-                self.compiled.sql,
-                columns,
-                self.specs,
-                rendering=self.format.rendering,
-                escape_formulas=self.options.escape_formulas,
-                zone=None if self.timezone == session_zone else self.timezone,
-            )
-            rendered = replace(self.compiled, sql=sql, build_rows=None, names=None, col_count=None)
+        async with opened as txn:
+            rendered, types, _ = await self.rendered(txn)
+            encoder.set_column_types(types)
             if estimate:
-                stats.estimated_rows = self._bounded(await _estimate_rows(conn, rendered))
-            encoder.set_column_types(
-                rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
-            )
+                stats.estimated_rows = await self.planned_rows(txn, rendered)
             head = await encoding.call(encoder.begin)
             if head:
                 stats.bytes += len(head)
                 yield head
-            if self.engine == "copy":
-                status: list[str] = []
-                body = _copy_chunks(snap, rendered, encoder, status)
-                async with contextlib.aclosing(body) as chunks:
-                    async for chunk in chunks:
-                        stats.rows += encoder.count_rows(chunk)
-                        stats.bytes += len(chunk)
-                        yield chunk
-                # The COPY command tag holds the exact count (CSV rows may hold newlines).
-                with contextlib.suppress(IndexError, ValueError):
-                    stats.rows = int(status[0].split()[-1])
-            else:
-                batches = snap.batches(
-                    rendered, offset=self.options.offset, limit=self.options.limit
-                )
-                async with (
-                    contextlib.aclosing(batches) as pages,
-                    contextlib.aclosing(_read_ahead(pages)) as ahead,
-                ):
-                    async for batch in ahead:
-                        chunk = await encoding.call(encoder.encode, batch)
-                        stats.rows += len(batch)
-                        if chunk:
-                            stats.bytes += len(chunk)
-                            yield chunk
+            engine = self.make_engine(count_rows=stats.live_rows)
+            async with contextlib.aclosing(engine.chunks(txn, rendered, encoding)) as body:
+                async for chunk in body:
+                    stats.rows = engine.rows
+                    stats.bytes += len(chunk)
+                    yield chunk
+            stats.rows = engine.rows
             async for chunk in encoding.end_chunks():
                 stats.bytes += len(chunk)
                 yield chunk
         stats.finished = time.monotonic()
+
+    def make_engine(self, *, count_rows: bool = True) -> Engine:
+        """Return a new object of the engine that runs this export.
+
+        ``count_rows``: count the rows of COPY output as it goes (see ``ExportStats``).
+        """
+        if self.engine == "copy":
+            assert self.format.copy_options is not None
+            return CopyEngine(self.format.copy_options, count_rows=count_rows)
+        return CursorEngine(
+            offset=self.options.offset, limit=self.options.limit, prefetch=self.options.prefetch
+        )
+
+    async def rendered(self, txn: Transaction) -> tuple[CompiledQuery, list[str], list[Column]]:
+        """Return the query rendered to text (render.py), its column types and result columns.
+
+        Sets ``txn``'s session up for rendering first (``session_sql()``).
+        """
+        with _translated():
+            await txn.connection.execute(session_sql())
+        columns = await txn.columns(self.compiled)
+        types = rendered_types(columns, self.specs, escape_formulas=self.options.escape_formulas)
+        return self.render(self.compiled, columns), types, columns
+
+    def render(self, compiled: CompiledQuery, columns: Sequence[Column]) -> CompiledQuery:
+        """Return ``compiled`` (this export's query, or a part of it) rendered to text."""
+        # The query runs in the session time zone of Django's connection (it can decide
+        # which rows match); timestamps are printed in the export's own.
+        session_zone = self.connect_params.server_settings.get("TimeZone")
+        sql = render_query(
+            compiled.sql,
+            columns,
+            self.specs,
+            rendering=self.format.rendering,
+            escape_formulas=self.options.escape_formulas,
+            zone=None if self.timezone == session_zone else self.timezone,
+        )
+        return replace(compiled, sql=sql, build_rows=None, names=None, col_count=None)
+
+    async def planned_rows(self, txn: Transaction, query: CompiledQuery) -> int | None:
+        """Return the planner's estimate of this export's rows, ``query`` run in ``txn``."""
+        return self._bounded(await _estimate_rows(txn.connection, query))
 
     def _bounded(self, estimated: int | None) -> int | None:
         """Return a row estimate of the whole query, less ``offset`` and at most ``limit``."""
@@ -535,8 +619,8 @@ class PreparedExport:
         )
         params = self.connect_params.labelled("cursor_stream estimate")
         try:
-            async with asyncio.timeout(within), Snapshot(params, options) as snap:
-                return self._bounded(await _estimate_rows(snap.connection, self.compiled))
+            async with asyncio.timeout(within), Transaction(params, options) as txn:
+                return await self.planned_rows(txn, self.compiled)
         except (CursorStreamError, OSError, TimeoutError, asyncpg.PostgresError):
             return None
 
@@ -552,16 +636,24 @@ class PreparedExport:
         gzipped: bool = False,
         stats: ExportStats | None = None,
     ) -> ExportStats:
-        """Write the export to a path (atomically: temp file + rename) or a binary file object."""
+        """Write the export to a path (atomically: temp file + rename) or a binary file object.
+
+        The parts of a parallel export wait their turn in unnamed temporary files in the
+        target's directory (the system's temporary directory for a file object).
+        """
         stats = stats if stats is not None else ExportStats()
+        parallel = self.split is not None
         if isinstance(target, (str, os.PathLike)):
-            with AtomicFile(target, force=force, gzipped=gzipped) as out:
-                async with contextlib.aclosing(self.achunks(stats=stats)) as chunks:
-                    async for chunk in chunks:
+            with AtomicFile(target, force=force, gzipped=gzipped and not parallel) as out:
+                chunks = self.achunks(
+                    stats=stats, gzip=gzipped and parallel, spool_dir=out.target.parent
+                )
+                async with contextlib.aclosing(chunks) as body:
+                    async for chunk in body:
                         out.write(chunk)
                 out.commit()
             return stats
-        async with contextlib.aclosing(self.achunks(stats=stats)) as chunks:
+        async with contextlib.aclosing(self.achunks(stats=stats, gzip=gzipped)) as chunks:
             async for chunk in chunks:
                 target.write(chunk)
         return stats
@@ -611,137 +703,19 @@ class _Encoding:
         self._executor.shutdown(wait=False)
 
 
-async def _inline_params(snap: Snapshot, compiled: CompiledQuery) -> str:
-    """Return the SQL with its parameters inlined as literals rendered by the server.
+def _gzipped(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """Return ``chunks`` as one gzip member, compressed in a worker thread."""
+    from .parts import GzipMembers, hold_trailer
 
-    COPY takes no bind parameters. Each value is sent once, bound with the type the server
-    inferred for it, and turned into a literal by ``quote_nullable()`` in the export's own
-    session, so it reads back as the same value.
-    """
-    if not compiled.params:
-        return compiled.sql
-    conn = snap.connection
-    stmt = await snap.prepare(compiled)
-    arguments = await snap.arguments(stmt, compiled)
-    with _translated(compiled.sql):
-        types = stmt.get_parameters()
-        exprs = ", ".join(
-            f"quote_nullable(${i}::{param_type_sql(t)}::text)" for i, t in enumerate(types, 1)
-        )
-        literals = await conn.fetchrow(f"SELECT {exprs}", *arguments)
-    return inline_params(compiled.sql, list(literals))
+    async def compressed() -> AsyncGenerator[bytes, None]:
+        output = GzipMembers(None)
+        async with contextlib.aclosing(chunks) as body:
+            async for chunk in body:
+                if out := await output.compress(chunk):
+                    yield out
+        yield await output.finish()
 
-
-async def _copy_chunks(
-    snap: Snapshot, compiled: CompiledQuery, encoder: Format, status: list[str]
-) -> AsyncGenerator[bytes, None]:
-    """Yield the output of ``COPY (query) TO STDOUT`` as it arrives, transformed by ``encoder``.
-
-    asyncpg delivers COPY data to a callback; a bounded queue turns that into an async
-    generator, and applies back-pressure: while the queue is full the callback waits, asyncpg
-    stops reading the socket and the server stops sending.
-    """
-    conn = snap.connection
-    sql = await _inline_params(snap, compiled)
-    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=COPY_QUEUE_SIZE)
-
-    async def sink(data: bytes) -> None:
-        await queue.put(bytes(data))
-
-    async def run() -> str:
-        with _translated(sql):
-            result: str = await conn.copy_from_query(
-                sql, output=sink, **(encoder.copy_options or {})
-            )
-            return result
-
-    task = asyncio.ensure_future(run())
-    getter: asyncio.Future[bytes] | None = None
-    try:
-        while True:
-            getter = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                # Merge what is already waiting (never wait for more): COPY data arrives in
-                # pieces of a few KB, and each piece costs a round through the consumer (an
-                # HTTP send, a write call). A slow consumer thus gets fewer, bigger chunks.
-                parts = [getter.result()]
-                size = len(parts[0])
-                while size < COALESCE_BYTES and not queue.empty():
-                    parts.append(queue.get_nowait())
-                    size += len(parts[-1])
-                chunk = encoder.copy_chunk(parts[0] if len(parts) == 1 else b"".join(parts))
-                if chunk:
-                    yield chunk
-                continue
-            # The COPY ended (or failed); data it queued is still ours. Cancelling a pending
-            # Queue.get() never loses an item: the item stays in the queue.
-            getter.cancel()
-            while not queue.empty():
-                chunk = encoder.copy_chunk(queue.get_nowait())
-                if chunk:
-                    yield chunk
-            status.append(task.result())
-            return
-    finally:
-        if getter is not None and not getter.done():
-            getter.cancel()  # a stray Queue.get() would otherwise wait until garbage collection
-        if not task.done():
-            # The consumer stopped early or we are cancelled mid-COPY. A polite cancel would
-            # wait for the server, which may be blocked writing to a socket nobody reads, to
-            # acknowledge it and drain what it already sent: a second or more. The connection
-            # is single-use, so drop it: the server ends the session at once. The task then
-            # ends with a connection error, retrieved by the callback so asyncio does not log it.
-            task.add_done_callback(_retrieve)
-            snap.abort()
-            task.cancel()
-        elif not task.cancelled():
-            task.exception()  # retrieved, so asyncio does not log it as never retrieved
-
-
-async def _next(items: AsyncIterator[T]) -> T | None:
-    """Return the next item of ``items``, or None at the end."""
-    try:
-        return await anext(items)
-    except StopAsyncIteration:
-        return None
-
-
-async def _read_ahead(items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-    """Yield the items (never None) of ``items``, asking for the next before yielding one.
-
-    A cursor fetch is a round trip: the server sits idle while Python encodes a batch, then
-    Python sits idle while the server produces the next one (about 1.5 s of a 1M-row
-    export). Here the next fetch is sent before the current batch is handed out, so the server
-    works while the batch is encoded and written; one more batch is held in memory at most.
-    """
-    pending = asyncio.ensure_future(_next(items))
-    try:
-        while True:
-            item = await pending
-            if item is None:
-                return
-            pending = asyncio.ensure_future(_next(items))
-            # One turn of the loop runs the task up to asyncpg's send of the fetch request
-            # (it suspends only to wait for the reply), before the caller encodes synchronously.
-            await asyncio.sleep(0)
-            yield item
-    finally:
-        # The consumer stopped early or we are cancelled: a fetch may be in flight. Cancel it
-        # as a fetch of the caller's own would be cancelled (asyncpg asks the server to cancel
-        # the query; the Snapshot then drops the connection), and wait for the task to end so
-        # that the generator it drives is finished before the caller closes it. Waiting with
-        # asyncio.wait() does not swallow a cancellation of our own, and the task's outcome is
-        # retrieved so that asyncio does not log it.
-        if not pending.done():
-            pending.cancel()
-            await asyncio.wait({pending})
-        _retrieve(pending)
-
-
-def _retrieve(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
+    return hold_trailer(compressed())
 
 
 async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
@@ -751,7 +725,7 @@ async def _estimate_rows(conn: Any, compiled: CompiledQuery) -> int | None:
     import asyncpg
 
     # A savepoint: a failed EXPLAIN must not abort the export's transaction. (asyncpg's
-    # conn.transaction() refuses to nest in the Snapshot's manually started transaction.)
+    # conn.transaction() refuses to nest in the Transaction's manually started one.)
     await conn.execute("SAVEPOINT cursor_stream_estimate")
     try:
         plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *compiled.params)

@@ -544,11 +544,23 @@ def response_for(
     )
     if asynchronous is None:
         asynchronous = is_asgi_request(request)
+    if prepared.serial_reason is not None:
+        logger.info(
+            "%s runs on one connection, not %d: %s.",
+            identity,
+            prepared.options.jobs,
+            prepared.serial_reason,
+        )
     try:
-        # Reserve the connection place now, before the status line, so that a busy server
-        # answers 503 rather than a 200 whose body fails at once. Waiting is only allowed off
-        # the event loop (sync views); async views get an answer at once.
-        slot = reserve_slot(prepared.alias, prepared.stream_options, block=not _on_event_loop())
+        # Reserve the connection places now (all the jobs' at once), before the status line,
+        # so that a busy server answers 503 rather than a 200 whose body fails at once. Waiting
+        # is only allowed off the event loop (sync views); async views get an answer at once.
+        slot = reserve_slot(
+            prepared.alias,
+            prepared.stream_options,
+            block=not _on_event_loop(),
+            count=prepared.jobs,
+        )
     except ExportsBusy as exc:
         return _busy_response(exc, str(identity))
 

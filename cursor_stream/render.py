@@ -50,6 +50,20 @@ SESSION_SETTINGS = {
 #: Types whose text depends on the session time zone, rendered explicitly in the export's zone.
 ZONED_TYPES = frozenset({"timestamptz", "timestamptz[]", "tstzrange"})
 
+#: Types (and arrays of them) whose JSON never holds a raw line break: numbers, booleans,
+#: jsonb (printed on one line) and everything ``to_json`` writes as a JSON string, which
+#: escapes line breaks. (A top-level json column is rendered as jsonb.) Others, such as json
+#: nested in an array, a composite or a domain, keep the line breaks of their input.
+JSON_ONE_LINE_TYPES = frozenset(
+    {
+        *("int2", "int4", "int8", "oid", "numeric", "float4", "float8", "money", "bool"),
+        *("text", "varchar", "bpchar", "char", "name", "citext", "jsonb", "xml", "uuid"),
+        *("date", "time", "timetz", "timestamp", "timestamptz", "interval", "bytea"),
+        *("inet", "cidr", "macaddr", "macaddr8", "bit", "varbit"),
+        *("int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange"),
+    }
+)
+
 #: Longest identifier PostgreSQL keeps (NAMEDATALEN - 1 bytes); longer aliases are truncated.
 MAX_IDENTIFIER = 63
 
@@ -284,15 +298,17 @@ def render_query(
         return f"SELECT {', '.join(exprs)} FROM {source}"
     check_json_keys([spec.name for spec in specs])
     fields = ", ".join(f"{e} AS {quote_ident(s.name)}" for e, s in zip(exprs, specs, strict=True))
-    # json values nested in arrays, composites or domains keep their input's line breaks. In
-    # valid JSON a raw CR or LF can only be whitespace (inside strings they are escaped), so
-    # turning them into spaces keeps every value and puts each row on exactly one line, which
-    # the line-based formats and COPY's quoting rely on.
     # r.* (not r): a column of the query may itself be named r.
-    return (
-        "SELECT translate(row_to_json(r.*)::text, E'\\n\\r', '  ') "
-        f"FROM (SELECT {fields} FROM {source}) AS r"
-    )
+    row = "row_to_json(r.*)::text"
+    types = rendered_types(columns, specs, escape_formulas=escape_formulas)
+    if not all(t == "json" or t.removesuffix("[]") in JSON_ONE_LINE_TYPES for t in types):
+        # json values nested in arrays, composites or domains keep their input's line breaks.
+        # In valid JSON a raw CR or LF can only be whitespace (inside strings they are
+        # escaped), so turning them into spaces keeps every value and puts each row on exactly
+        # one line, which the line-based formats and COPY's quoting rely on. Only then: on
+        # UTF-8 text, translate() costs the server more than building the JSON.
+        row = f"translate({row}, E'\\n\\r', '  ')"
+    return f"SELECT {row} FROM (SELECT {fields} FROM {source}) AS r"
 
 
 # --------------------------------------------------------------------------------------------

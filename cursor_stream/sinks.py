@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import gzip
 import os
 import secrets
@@ -52,6 +53,15 @@ def _create_temporary(target: Path, mode: int) -> tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(f"No free temporary file name beside {str(target)!r}.")
+
+
+def temporary_files(target: str | os.PathLike[str]) -> list[Path]:
+    """Return the temporary files an :class:`AtomicFile` for ``target`` may have left behind.
+
+    Only a process killed outright (SIGKILL, a power cut) leaves one: its cleanup never ran.
+    """
+    path = Path(target)
+    return sorted(path.parent.glob(f".{glob.escape(path.name)}.*.part"))
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import threading
-import time
+import warnings
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -33,7 +32,6 @@ from .connection import ConnectParams, connect, connect_params, resolve_alias
 from .exceptions import (
     ConnectionLost,
     CursorStreamError,
-    ExportsBusy,
     InvalidArgument,
     QueryError,
     StreamTimeout,
@@ -45,6 +43,8 @@ from .parity import (
     install_extension_codecs,
     needs_extension_codecs,
 )
+from .render import quote_literal
+from .slots import ConnectionSlot, busy_error, slot_pool
 from .sql import Column, CompiledQuery, compile_source, compile_sql
 from .sqltext import quote_ident
 
@@ -201,80 +201,48 @@ def _is_cancelling(conn: asyncpg.Connection) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Connection limit
-
-_limiters: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_limiters_lock = threading.Lock()
+# Connection limit (slots.py)
 
 
-def _limiter(alias: str, limit: int) -> threading.BoundedSemaphore:
-    # Process-wide and thread-safe: under WSGI every response has its own event loop thread,
-    # so an asyncio.Semaphore (bound to one loop) could not count them all.
-    with _limiters_lock:
-        key = (alias, limit)
-        if key not in _limiters:
-            _limiters[key] = threading.BoundedSemaphore(limit)
-        return _limiters[key]
-
-
-class ConnectionSlot:
-    """One of the ``MAX_CONNECTIONS`` places of a database alias; :meth:`release` is idempotent."""
-
-    def __init__(self, limiter: threading.BoundedSemaphore) -> None:
-        self._limiter = limiter
-        self._lock = threading.Lock()
-        self.held = True
-
-    def release(self) -> None:
-        """Give the place back (once; later calls do nothing)."""
-        with self._lock:
-            if self.held:
-                self.held = False
-                self._limiter.release()
-
-
-def _busy(alias: str, limit: int, wait: float) -> ExportsBusy:
-    return ExportsBusy(
-        f"All {limit} export connections to database {alias!r} are in use "
-        f"(CURSOR_STREAM['MAX_CONNECTIONS']); waited {wait:g} s. Try again later, or raise the "
-        "limit if the server has room."
-    )
-
-
-def reserve_slot(alias: str, options: StreamOptions, *, block: bool) -> ConnectionSlot | None:
-    """Reserve a connection place now, from sync code (None when there is no limit).
+def reserve_slot(
+    alias: str, options: StreamOptions, *, block: bool, count: int = 1
+) -> ConnectionSlot | None:
+    """Reserve ``count`` connection places now, from sync code (None when there is no limit).
 
     HTTP responses reserve before their status line goes out, so that a busy server answers
     503 instead of a 200 that fails at once. With ``block`` the calling thread waits up to
     ``CONNECTION_WAIT`` (never do that on an event loop's thread); raises :class:`ExportsBusy`.
+    All ``count`` places are taken at once or none (see :mod:`cursor_stream.slots`).
     """
     limit = options.max_connections
     if limit is None:
         return None
-    limiter = _limiter(alias, limit)
+    pool = slot_pool(alias, limit)
     wait = options.connection_wait if block else 0.0
-    acquired = limiter.acquire(timeout=wait) if block else limiter.acquire(blocking=False)
-    if not acquired:
-        raise _busy(alias, limit, wait)
-    return ConnectionSlot(limiter)
+    slot = pool.acquire(count, wait=wait) if block else pool.try_acquire(count)
+    if slot is None:
+        raise busy_error(alias, limit, wait, count)
+    return slot
 
 
-async def _acquire_slot(alias: str, limit: int, wait: float) -> ConnectionSlot:
-    limiter = _limiter(alias, limit)
-    deadline = time.monotonic() + wait
-    while not limiter.acquire(blocking=False):
-        if time.monotonic() >= deadline:
-            raise _busy(alias, limit, wait)
-        await asyncio.sleep(0.02)
-    return ConnectionSlot(limiter)
+async def acquire_slot(alias: str, options: StreamOptions, count: int = 1) -> ConnectionSlot | None:
+    """Wait (on the event loop) up to ``CONNECTION_WAIT`` for ``count`` places at once."""
+    limit = options.max_connections
+    if limit is None:
+        return None
+    wait = options.connection_wait
+    slot = await slot_pool(alias, limit).aacquire(count, wait=wait)
+    if slot is None:
+        raise busy_error(alias, limit, wait, count)
+    return slot
 
 
 # --------------------------------------------------------------------------------------------
-# Snapshot: one connection + one transaction
+# Transaction: one connection + one transaction
 
 
-class SnapshotState(enum.Enum):
-    """The life of a :class:`Snapshot`: each is opened once and closed once."""
+class TransactionState(enum.Enum):
+    """The life of a :class:`Transaction`: each is opened once and closed once."""
 
     NEW = "new"
     OPENING = "opening"
@@ -282,14 +250,20 @@ class SnapshotState(enum.Enum):
     CLOSED = "closed"
 
 
-class Snapshot:
-    """One connection and one transaction: stream any number of queries from the same snapshot.
+class Transaction:
+    """One connection and one read-only transaction: any number of queries, one snapshot.
 
-    Use as ``async with snapshot() as snap:``; the connection is opened on entry and closed on
-    exit (which ends the transaction on the server), also when the block is cancelled.
-    Queries passed to its methods must already be compiled or be QuerySets/SQL for its alias.
-    A snapshot is entered once: entering it again (while open, or after it closed) raises,
+    Use as ``async with transaction() as txn:``; the connection is opened on entry and closed on
+    exit (which ends the transaction on the server), also when the block is cancelled. Queries
+    passed to its methods must already be compiled or be QuerySets/SQL for its alias. A
+    transaction is entered once: entering it again (while open, or after it closed) raises,
     rather than silently reading from another transaction.
+
+    Parallel exports share one snapshot the way ``pg_dump -j`` does (PostgreSQL's "Snapshot
+    Synchronization Functions" and ``SET TRANSACTION SNAPSHOT`` pages): the leader, opened with
+    ``exporting=True``, calls :meth:`export_snapshot`; every part opens a transaction with
+    ``snapshot=<that id>``, which imports it as the first thing it does, and then sees exactly
+    the rows the leader sees. The id is valid only while the leader's transaction is open.
     """
 
     def __init__(
@@ -298,16 +272,24 @@ class Snapshot:
         options: StreamOptions | None = None,
         *,
         slot: ConnectionSlot | None = None,
+        snapshot: str | None = None,
+        exporting: bool = False,
     ) -> None:
         self.params = params
         self.options = options or StreamOptions()
         self._conn: asyncpg.Connection | None = None
-        self.state = SnapshotState.NEW
+        self.state = TransactionState.NEW
         # One asyncpg connection runs one operation at a time; several cursors of the same
-        # snapshot may be consumed in turns, so every round trip takes this lock.
+        # transaction may be consumed in turns, so every round trip takes this lock.
         self._lock = asyncio.Lock()
         #: A connection place reserved beforehand (reserve_slot), used instead of waiting.
         self._slot: ConnectionSlot | None = slot
+        #: The exported snapshot this transaction imports (None: a snapshot of its own).
+        self.imported_snapshot = snapshot
+        #: True for a parallel export's leader, whose snapshot the parts import.
+        self.exporting = exporting
+        #: The id given by :meth:`export_snapshot`.
+        self.snapshot_id: str | None = None
 
     @property
     def alias(self) -> str:
@@ -316,13 +298,13 @@ class Snapshot:
     @property
     def connection(self) -> asyncpg.Connection:
         """Return the open asyncpg connection (inside the transaction)."""
-        if self._conn is None or self.state is not SnapshotState.OPEN:
+        if self._conn is None or self.state is not TransactionState.OPEN:
             raise CursorStreamError(
-                f"The snapshot is {self.state.value}, not open; use 'async with snapshot():'."
+                f"The transaction is {self.state.value}, not open; use 'async with transaction():'."
             )
         return self._conn
 
-    async def __aenter__(self) -> Snapshot:
+    async def __aenter__(self) -> Transaction:
         await self.open()
         return self
 
@@ -335,18 +317,17 @@ class Snapshot:
         await self.close()
 
     async def open(self) -> None:
-        """Connect and begin the transaction (once; see :class:`SnapshotState`)."""
-        if self.state is not SnapshotState.NEW:
+        """Connect and begin the transaction (once; see :class:`TransactionState`)."""
+        if self.state is not TransactionState.NEW:
             raise CursorStreamError(
-                f"This snapshot is already {self.state.value}: a snapshot is opened once. Create "
-                "another one (snapshot()) for another transaction."
+                f"This transaction is already {self.state.value}: a transaction is opened once. "
+                "Create another one (transaction()) for another transaction."
             )
-        self.state = SnapshotState.OPENING
-        limit = self.options.max_connections
+        self.state = TransactionState.OPENING
         if self._slot is not None and not self._slot.held:
             self._slot = None  # a reservation already used and given back
-        if limit is not None and self._slot is None:
-            self._slot = await _acquire_slot(self.alias, limit, self.options.connection_wait)
+        if self._slot is None:
+            self._slot = await acquire_slot(self.alias, self.options)
         try:
             conn = await connect(self.params, set_role=False)
             try:
@@ -357,17 +338,37 @@ class Snapshot:
                 conn.terminate()
                 raise
         except BaseException:
-            self.state = SnapshotState.CLOSED
+            self.state = TransactionState.CLOSED
             self._release_slot()
             raise
         self._conn = conn
-        self.state = SnapshotState.OPEN
+        self.state = TransactionState.OPEN
+
+    async def export_snapshot(self) -> str:
+        """Return the id of this transaction's snapshot, for other transactions to import.
+
+        ``pg_export_snapshot()``: the id can be imported (``Transaction(snapshot=id)``) from any
+        connection to the same server, in this process or another, for as long as this
+        transaction stays open.
+        """
+        if not self.exporting:
+            raise CursorStreamError(
+                "Only a transaction opened with exporting=True exports its snapshot (it is "
+                "begun as the parts that import it need)."
+            )
+        if self.snapshot_id is None:
+            with _translated():
+                async with self._lock:
+                    self.snapshot_id = str(
+                        await self.connection.fetchval("SELECT pg_export_snapshot()")
+                    )
+        return self.snapshot_id
 
     def abort(self, conn: asyncpg.Connection | None = None) -> None:
         """Drop the connection at once (no round trip); the server rolls back when it notices."""
         conn = conn or self._conn
         self._conn = None
-        self.state = SnapshotState.CLOSED
+        self.state = TransactionState.CLOSED
         try:
             if conn is not None:
                 conn.terminate()
@@ -379,10 +380,28 @@ class Snapshot:
         if slot is not None:
             slot.release()
 
-    def _begin_sql(self, conn: asyncpg.Connection) -> str:
+    def _isolation_sql(self) -> str:
         opts = self.options
         access = "READ ONLY" if opts.read_only else "READ WRITE"
-        statements = [f"BEGIN ISOLATION LEVEL {_ISOLATION_SQL[opts.isolation]} {access}"]
+        isolation = opts.isolation
+        if self.exporting or self.imported_snapshot is not None:
+            if isolation == "serializable" and opts.read_only and self.exporting:
+                # As pg_dump --serializable-deferrable: wait for a snapshot no concurrent
+                # serializable transaction can invalidate; the parts then read it under
+                # REPEATABLE READ (src/bin/pg_dump/pg_dump.c, setup_connection()).
+                return f"SERIALIZABLE {access} DEFERRABLE"
+            if isolation != "serializable" or self.imported_snapshot is not None:
+                # Importing a snapshot needs REPEATABLE READ or SERIALIZABLE; a READ COMMITTED
+                # leader would export the snapshot of one statement and then move on.
+                return f"REPEATABLE READ {access}"
+        return f"{_ISOLATION_SQL[isolation]} {access}"
+
+    def _begin_sql(self, conn: asyncpg.Connection) -> str:
+        opts = self.options
+        statements = [f"BEGIN ISOLATION LEVEL {self._isolation_sql()}"]
+        if self.imported_snapshot is not None:
+            # Before any query of the transaction, as SET TRANSACTION SNAPSHOT requires.
+            statements.append(f"SET TRANSACTION SNAPSHOT {quote_literal(self.imported_snapshot)}")
         if self.params.assume_role:
             statements.append(f"SET LOCAL ROLE {quote_ident(self.params.assume_role)}")
         if opts.statement_timeout is not None:
@@ -401,7 +420,7 @@ class Snapshot:
     async def close(self) -> None:
         """Close the connection; the server rolls the (read-only) transaction back at once."""
         conn, self._conn = self._conn, None
-        self.state = SnapshotState.CLOSED
+        self.state = TransactionState.CLOSED
         if conn is None or conn.is_closed():
             self._release_slot()
             return
@@ -430,15 +449,15 @@ class Snapshot:
 
     # --- queries ------------------------------------------------------------------------------
     def compile(self, source: Any, params: Params = None) -> CompiledQuery:
-        """Compile ``source`` for this snapshot's alias (sync; no I/O)."""
+        """Compile ``source`` for this transaction's alias (sync; no I/O)."""
         if isinstance(source, str):
-            # Raw SQL needs no Django compiler: a snapshot built from ConnectParams of a server
+            # Raw SQL needs no Django compiler: a transaction built from ConnectParams of a server
             # that is not in DATABASES can still run it.
             return compile_sql(source, params, using=self.alias)
         compiled = compile_source(source, params, using=self.alias)
         if compiled.alias != self.alias:
             raise CursorStreamError(
-                f"The query runs on database {compiled.alias!r} but the snapshot is on "
+                f"The query runs on database {compiled.alias!r} but the transaction is on "
                 f"{self.alias!r}."
             )
         return compiled
@@ -582,14 +601,14 @@ class Snapshot:
         return result
 
 
-def snapshot(
+def transaction(
     using: str | None = None,
     *,
     isolation: str | None = None,
     read_only: bool | None = None,
     prefetch: int | None = None,
-) -> Snapshot:
-    """Return a :class:`Snapshot` for a database alias: ``async with snapshot() as snap:``.
+) -> Transaction:
+    """Return a :class:`Transaction` for a database alias: ``async with transaction() as txn:``.
 
     Call from sync or async code; settings are read here, the connection opens on entry.
     """
@@ -597,7 +616,38 @@ def snapshot(
     options = StreamOptions.from_settings(
         isolation=isolation, read_only=read_only, prefetch=prefetch
     )
-    return Snapshot(connect_params(alias), options)
+    return Transaction(connect_params(alias), options)
+
+
+def snapshot(
+    using: str | None = None,
+    *,
+    isolation: str | None = None,
+    read_only: bool | None = None,
+    prefetch: int | None = None,
+) -> Transaction:
+    """Deprecated alias of :func:`transaction` (the name now means an exported snapshot)."""
+    warnings.warn(
+        "cursor_stream.snapshot() is deprecated: use cursor_stream.transaction(), which is the "
+        "same one connection + one transaction.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return transaction(using, isolation=isolation, read_only=read_only, prefetch=prefetch)
+
+
+_DEPRECATED = {"Snapshot": "Transaction", "SnapshotState": "TransactionState"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        warnings.warn(
+            f"cursor_stream.streaming.{name} is deprecated: use {_DEPRECATED[name]}.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[_DEPRECATED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -606,10 +656,10 @@ def snapshot(
 
 def _prepare_stream(
     source: Any, params: Params, using: str | None, prefetch: int | None
-) -> tuple[CompiledQuery, Snapshot]:
+) -> tuple[CompiledQuery, Transaction]:
     compiled = compile_source(source, params, using=using)
     options = StreamOptions.from_settings(prefetch=prefetch)
-    return compiled, Snapshot(connect_params(compiled.alias), options)
+    return compiled, Transaction(connect_params(compiled.alias), options)
 
 
 def stream(
@@ -691,7 +741,7 @@ class Stream(AsyncIterator[T]):
 
 
 async def _one_shot_batches(
-    snap: Snapshot, compiled: CompiledQuery, offset: int, limit: int | None
+    snap: Transaction, compiled: CompiledQuery, offset: int, limit: int | None
 ) -> AsyncGenerator[list[Any], None]:
     async with (
         snap,
@@ -702,7 +752,7 @@ async def _one_shot_batches(
 
 
 async def _one_shot_rows(
-    snap: Snapshot, compiled: CompiledQuery, offset: int, limit: int | None
+    snap: Transaction, compiled: CompiledQuery, offset: int, limit: int | None
 ) -> AsyncGenerator[Any, None]:
     async with (
         snap,

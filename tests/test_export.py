@@ -28,12 +28,12 @@ from django.utils.timezone import localtime
 
 from catalog.models import Product
 from cursor_stream import fetch_page
+from cursor_stream.engines import read_ahead as _read_ahead
 from cursor_stream.exceptions import ConfigurationError, InvalidArgument, QueryError
 from cursor_stream.export import (
     ExportOptions,
     ExportStats,
     PreparedExport,
-    _read_ahead,
     prepare_export,
 )
 from tests.planner import planner_rows

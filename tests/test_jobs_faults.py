@@ -251,7 +251,7 @@ def test_database_restart_mid_job(tmp_path: Any) -> None:
 
     import devdb
     from cursor_stream.connection import params_from_settings_dict
-    from cursor_stream.streaming import Snapshot
+    from cursor_stream.streaming import Transaction
     from tests.workers import MANAGE, Worker, child_env
 
     cluster = devdb.Cluster("jobs-restart")
@@ -275,10 +275,10 @@ def test_database_restart_mid_job(tmp_path: Any) -> None:
         )
 
         async def state() -> tuple[str, int]:
-            async with Snapshot(params) as snap:
+            async with Transaction(params) as txn:
                 rows = [
                     r
-                    async for r in snap.rows(
+                    async for r in txn.rows(
                         f"SELECT status, rows FROM cursor_stream_jobs_exportjob WHERE id = {job_id}"
                     )
                 ]

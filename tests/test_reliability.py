@@ -31,7 +31,7 @@ from cursor_stream.exceptions import (
     StreamTimeout,
 )
 from cursor_stream.sql import rewrite_placeholders
-from cursor_stream.streaming import Snapshot, StreamOptions
+from cursor_stream.streaming import StreamOptions, Transaction
 from tests import faults
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,7 +119,7 @@ def run_with_backend(action: str, **options: Any) -> BaseException:
 
     async def run() -> BaseException:
         canceller: asyncio.Task[None] | None = None
-        snap = Snapshot(connect_params(), StreamOptions(prefetch=100, **options))
+        snap = Transaction(connect_params(), StreamOptions(prefetch=100, **options))
         async with snap:
             pid = snap.connection.get_server_pid()
             try:
@@ -189,7 +189,7 @@ def test_network_black_hole_ends_the_export_within_the_command_timeout(products)
         )
 
         async def run() -> float:
-            snap = Snapshot(through_proxy, StreamOptions(prefetch=50, command_timeout=0.5))
+            snap = Transaction(through_proxy, StreamOptions(prefetch=50, command_timeout=0.5))
             async with snap:
                 started = 0.0
                 with pytest.raises(StreamTimeout, match="command timeout"):
@@ -211,7 +211,7 @@ def test_server_down_at_start_names_host_and_port():
     port = faults.free_port()
     nowhere = ConnectParams(**{**params.__dict__, "host": ("127.0.0.1",), "port": (port,)})
     with pytest.raises(ConnectError) as info:
-        asyncio.run(Snapshot(nowhere).open())
+        asyncio.run(Transaction(nowhere).open())
     message = str(info.value)
     assert f"127.0.0.1:{port}" in message
     assert "Could not connect to PostgreSQL" in message
@@ -279,7 +279,7 @@ def test_exports_through_pgbouncer_are_complete_and_never_collide_on_prepared_st
         pooled = pooled_params(port)
 
         async def export(prefetch: int) -> list[int]:
-            async with Snapshot(pooled, StreamOptions(prefetch=prefetch)) as snap:
+            async with Transaction(pooled, StreamOptions(prefetch=prefetch)) as snap:
                 return [r[0] async for r in snap.rows(QUERY)]
 
         async def run() -> list[list[int]]:
@@ -307,7 +307,7 @@ def test_assume_role_through_pgbouncer_transaction_mode_applies_inside_the_expor
             async def run() -> list[str]:
                 users = []
                 for _ in range(4):
-                    async with Snapshot(pooled) as snap:
+                    async with Transaction(pooled) as snap:
                         users += [r[0] async for r in snap.rows("SELECT current_user")]
                 # A plain connection through the same pool is not left with the role.
                 plain = await connect(pooled_params(port))
@@ -332,7 +332,7 @@ def test_startup_options_refused_by_pgbouncer_fail_fast_saying_what_to_change(pr
             port, server_settings={**params.server_settings, "search_path": "public"}
         )
         with pytest.raises(ConnectError) as info:
-            asyncio.run(Snapshot(pooled).open())
+            asyncio.run(Transaction(pooled).open())
     message = str(info.value)
     assert "search_path" in message
     assert "ignore_startup_parameters" in message or "ALTER ROLE" in message
@@ -355,7 +355,7 @@ def test_server_restart_during_an_export_is_connection_lost_then_down_names_host
         )
 
         async def run() -> BaseException:
-            async with Snapshot(params, StreamOptions(prefetch=1)) as snap:
+            async with Transaction(params, StreamOptions(prefetch=1)) as snap:
                 try:
                     async for _batch in snap.batches("SELECT generate_series(1, 100000)"):
                         # Fast shutdown terminates every backend, as a restart does.
@@ -367,14 +367,14 @@ def test_server_restart_during_an_export_is_connection_lost_then_down_names_host
         exc = asyncio.run(run())
         assert isinstance(exc, ConnectionLost), exc
         with pytest.raises(ConnectError) as info:
-            asyncio.run(Snapshot(params).open())
+            asyncio.run(Transaction(params).open())
         port = params.port[0]  # type: ignore[index]
         assert f"127.0.0.1:{port}" in str(info.value)
         cluster.start()
         assert asyncio.run(cursor_stream.fetch_page("SELECT 1", count=1)) is not None
 
         async def after_restart() -> int:
-            async with Snapshot(params) as snap:
+            async with Transaction(params) as snap:
                 return len([r async for r in snap.rows("SELECT generate_series(1, 10)")])
 
         assert asyncio.run(after_restart()) == 10
@@ -753,10 +753,10 @@ def test_no_password_in_any_output_or_report(products, tmp_path, case, caplog):
     # In process: repr of every configuration object, the logs, and Django's error report.
     params = params_from_settings_dict(devdb.database_settings(url), alias="default")
     assert SECRET not in repr(params)
-    assert SECRET not in repr(Snapshot(params))
+    assert SECRET not in repr(Transaction(params))
     caplog.set_level("DEBUG")
     try:
-        asyncio.run(Snapshot(params, StreamOptions()).open())
+        asyncio.run(Transaction(params, StreamOptions()).open())
     except ConnectError:
         info = sys.exc_info()
     else:

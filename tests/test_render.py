@@ -130,3 +130,20 @@ def test_zone_offsets_lists_standard_and_daylight_time() -> None:
     assert set(zone_offsets("Europe/Paris")) == {3600, 7200}
     assert zone_offsets("UTC") == (0,)
     assert {-12600, -9000} <= set(zone_offsets("America/St_Johns"))
+
+
+def test_json_rows_are_translated_to_one_line_only_when_a_column_could_break_them() -> None:
+    """translate() is the server's biggest cost of JSON rows: only json nested in arrays,
+    composites or domains (any type not known to print on one line) needs it."""
+    from cursor_stream.render import ColumnSpec, render_query
+    from cursor_stream.sql import Column
+
+    def sql(*types: str) -> str:
+        columns = [Column(f"c{i}", t) for i, t in enumerate(types)]
+        specs = [ColumnSpec(c.name) for c in columns]
+        return render_query("SELECT 1", columns, specs, rendering="json")
+
+    assert "translate(" not in sql("int8", "text", "numeric", "jsonb", "json", "timestamptz")
+    assert "translate(" not in sql("int4[]", "text[]", "tstzrange", "bool", "uuid")
+    assert "translate(" in sql("int8", "json[]")
+    assert "translate(" in sql("int8", "a_composite")

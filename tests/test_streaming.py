@@ -372,9 +372,9 @@ def test_columns_without_fetching_rows(products):
     assert [(c.name, c.type) for c in cols] == [("one", "int4"), ("t", "timestamptz")]
 
 
-def test_snapshot_streams_several_queries_from_one_snapshot(products):
+def test_a_transaction_streams_several_queries_from_one_snapshot(products):
     async def run():
-        async with cursor_stream.snapshot() as snap:
+        async with cursor_stream.transaction() as snap:
             first = [r async for r in snap.rows(P.order_by("pk").values_list("pk", flat=True))]
             # A change committed by another connection after the snapshot was taken is invisible.
             other = await connect(connect_params())
@@ -502,9 +502,9 @@ def test_a_plain_iterator_kept_alive_after_an_exception_holds_its_transaction(pr
     # (asyncio.run() closed it when its loop shut down: asyncgen finalisation.)
 
 
-def test_a_snapshot_is_entered_once(products):
+def test_a_transaction_is_entered_once(products):
     async def scenario():
-        snap = cursor_stream.snapshot()
+        snap = cursor_stream.transaction()
         async with snap:
             with pytest.raises(CursorStreamError, match="already open"):
                 await snap.open()
@@ -516,6 +516,18 @@ def test_a_snapshot_is_entered_once(products):
             snap.connection  # noqa: B018
 
     run_cleanup_scenario(scenario)
+
+
+def test_the_old_snapshot_names_still_work_with_a_deprecation_warning(transactional_db):
+    from cursor_stream import streaming
+
+    with pytest.warns(DeprecationWarning, match=r"use cursor_stream\.transaction\(\)"):
+        txn = cursor_stream.snapshot()
+    assert isinstance(txn, cursor_stream.Transaction)
+    with pytest.warns(DeprecationWarning, match="use Transaction"):
+        assert streaming.Snapshot is streaming.Transaction
+    with pytest.warns(DeprecationWarning, match="use TransactionState"):
+        assert streaming.SnapshotState is streaming.TransactionState
 
 
 def test_stream_releases_connection_on_aclose(products):
@@ -660,3 +672,71 @@ def test_a_queryset_compiled_in_async_code_never_touches_the_database(products):
     first, page = asyncio.run(run())
     assert first == expected == page
     assert "default" in sql._server_versions
+
+
+def test_parts_that_import_an_exported_snapshot_see_exactly_the_leaders_rows(products):
+    from cursor_stream.streaming import StreamOptions, Transaction
+
+    count = "SELECT count(*), max(product_id) FROM product"
+
+    async def scenario() -> None:
+        params = connect_params()
+        async with Transaction(params, StreamOptions(), exporting=True) as leader:
+            snapshot_id = await leader.export_snapshot()
+            assert await leader.export_snapshot() == snapshot_id  # one id per transaction
+            other = await connect(params)
+            try:
+                await other.execute("DELETE FROM product WHERE product_id <= 10")
+                await other.execute(
+                    "INSERT INTO product (product_id, product_name, sku, category_id, price, "
+                    "in_stock, status, attributes, created_at) SELECT 9000000, 'new', 'NEW-1', "
+                    "category_id, 1, true, 'active', '{}', now() FROM product LIMIT 1"
+                )
+            finally:
+                await other.close()
+            # Opened after the changes were committed, the part still reads the leader's rows.
+            async with Transaction(params, StreamOptions(), snapshot=snapshot_id) as part:
+                assert [tuple(r) async for r in part.rows(count)] == [(products, products)]
+            async with Transaction(params, StreamOptions()) as fresh:
+                assert [tuple(r) async for r in fresh.rows(count)] == [(products - 9, 9000000)]
+        # The id is valid only while the leader's transaction is open.
+        with pytest.raises(QueryError, match=r"invalid snapshot identifier|does not exist"):
+            async with Transaction(params, StreamOptions(), snapshot=snapshot_id):
+                pass
+
+    run_cleanup_scenario(scenario)
+
+
+def test_a_serializable_leader_waits_for_a_safe_snapshot_and_parts_read_it_repeatably(
+    transactional_db,
+):
+    """As pg_dump --serializable-deferrable: SERIALIZABLE READ ONLY DEFERRABLE, parts RR."""
+    from cursor_stream.streaming import StreamOptions, Transaction
+
+    settings_sql = (
+        "SELECT current_setting('transaction_isolation'), "
+        "current_setting('transaction_deferrable'), current_setting('transaction_read_only')"
+    )
+
+    async def scenario() -> None:
+        params = connect_params()
+        options = StreamOptions(isolation="serializable")
+        async with Transaction(params, options, exporting=True) as leader:
+            assert [tuple(r) async for r in leader.rows(settings_sql)] == [
+                ("serializable", "on", "on")
+            ]
+            snapshot_id = await leader.export_snapshot()
+            async with Transaction(params, options, snapshot=snapshot_id) as part:
+                assert [tuple(r) async for r in part.rows(settings_sql)] == [
+                    ("repeatable read", "off", "on")
+                ]
+        # A READ COMMITTED setting would export one statement's snapshot: leaders use RR.
+        committed = StreamOptions(isolation="read_committed")
+        async with Transaction(params, committed, exporting=True) as leader:
+            rows = [r[0] async for r in leader.rows(settings_sql)]
+            assert rows == ["repeatable read"]
+        async with Transaction(params, committed) as plain:
+            with pytest.raises(CursorStreamError, match="exporting=True"):
+                await plain.export_snapshot()
+
+    run_cleanup_scenario(scenario)

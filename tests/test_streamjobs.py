@@ -93,6 +93,8 @@ def test_cancel_of_a_queued_job(products: int) -> None:
             "jobs/products.pgtext",
         ),
         (["catalog.Category", "--header-style=verbose", "--no-header"], "jobs/categories.tsv"),
+        # A parallel export, gzip as one member per part, in the worker too.
+        (["catalog.Product", "--jobs=2", "--filter=price__gte=10"], "jobs/products.csv.gz"),
         (
             ["catalog.Product", "--offset=3", "--limit=5", "--timezone=UTC", "--bom"],
             "jobs/products.csv",
@@ -130,6 +132,8 @@ def test_background_refuses_what_the_foreground_refuses(products: int) -> None:
         run("streamdata", "--sql", "SELECT %s AS x", "--background")
     with pytest.raises(CommandError, match=r"^Cannot tell the format from the output name"):
         run("streamdata", "catalog.Product", "--background", "-o", "feeds/products.dat")
+    with pytest.raises(CommandError, match=r"^--jobs 2 cannot cut this export into key ranges"):
+        run("streamdata", "catalog.Product", "--jobs=2", "--order-by=-price", "--background")
     with pytest.raises(CommandError, match=r"'yaer' is not a transform of DateTimeField"):
         run("streamdata", "catalog.Product", "--fields=created_at__yaer", "--background")
     assert not ExportJob.objects.exists()

@@ -68,7 +68,7 @@ def test_every_door_refuses(db: None) -> None:
     with pytest.raises(UncommittedTestDataError):
         cursor_stream.stream(Tag.objects.all())
     with pytest.raises(UncommittedTestDataError):
-        cursor_stream.snapshot()
+        cursor_stream.transaction()
     with pytest.raises(CommandError, match="TransactionTestCase"):
         call_command("streamdata", "testapp.Tag", "-o", "-", stdout=io.StringIO())
 

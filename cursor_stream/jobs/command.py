@@ -7,6 +7,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
+from ..description import prepare_description
 from ..exceptions import CursorStreamError
 
 
@@ -26,7 +27,9 @@ def queue_export(command: Any, options: dict[str, Any]) -> str | None:
         description = command.describe(
             {**options, "gzip": gzipped}, command.export_options(options, fmt)
         )
-        job = submit(description, name=name)
+        # Validated now, as the foreground does: bad input queues nothing.
+        command.check_jobs(prepare_description(description))
+        job = submit(description, name=name, check=False)
     except CursorStreamError as exc:
         raise CommandError(" ".join(str(exc).split())) from None
     out: BaseCommand = command

@@ -279,10 +279,19 @@ class _Run:
         ranged = segmented(description, local=is_local(storage))
         if ranged is None:
             prepared = prepare_description(description)
+            # A parallel export compresses its parts in parallel itself (one gzip member each),
+            # as the foreground command does: the same bytes.
+            parallel = prepared.jobs > 1
             writer = open_writer(
-                storage, name, gzipped=description.gzip, job_id=job.pk, attempt=self.attempt
+                storage,
+                name,
+                gzipped=description.gzip and not parallel,
+                job_id=job.pk,
+                attempt=self.attempt,
             )
-            return writer, lambda: prepared.achunks(stats=stats, estimate=True)
+            return writer, lambda: prepared.achunks(
+                stats=stats, estimate=True, gzip=description.gzip and parallel
+            )
         every = job_settings().checkpoint_rows
         point = job.checkpoint
         if point:

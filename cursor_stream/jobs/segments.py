@@ -25,7 +25,7 @@ from typing import Any
 from ..description import ExportDescription, build_queryset, filter_errors
 from ..export import ExportStats, PreparedExport, default_ordering, prepare_export
 from ..sql import CompiledQuery, compile_source
-from ..streaming import Snapshot
+from ..streaming import Transaction
 
 #: Formats whose output is the plain concatenation of its rows' (after a header line).
 RESUMABLE_FORMATS = ("csv", "tsv", "pgtext", "jsonl")
@@ -80,8 +80,8 @@ class SegmentedExport:
         )
         lo = after if after is not None else -_MAX_KEY - 1
         first = after is None
-        async with Snapshot(prepared.connect_params, prepared.stream_options) as snap:
-            conn = snap.connection
+        async with Transaction(prepared.connect_params, prepared.stream_options) as txn:
+            conn = txn.connection
             stats.estimated_rows = await _estimate(conn, self.keys)
             while True:
                 hi, count = await conn.fetchrow(boundary, *self.keys.params, lo)
@@ -91,7 +91,7 @@ class SegmentedExport:
                 part = self.ranged(lo, _MAX_KEY if last else hi, header=first)
                 part_stats = ExportStats()
                 rows, size = stats.rows, stats.bytes
-                async for chunk in part.achunks(stats=part_stats, snapshot=snap):
+                async for chunk in part.achunks(stats=part_stats, transaction=txn):
                     stats.rows, stats.bytes = rows + part_stats.rows, size + part_stats.bytes
                     yield chunk
                 stats.rows, stats.bytes = rows + part_stats.rows, size + part_stats.bytes
@@ -115,7 +115,8 @@ def segmented(description: ExportDescription, *, local: bool) -> SegmentedExport
 
     Resumable: a model (or admin) export ordered by an integer primary key (given, or the
     default order of an export of a model without ``Meta.ordering``), csv/tsv/pgtext/jsonl
-    without gzip, offset and limit, into a local storage (whose partial file survives).
+    without gzip, offset, limit or several jobs, into a local storage (whose partial file
+    survives).
     """
     if (
         not local
@@ -125,7 +126,9 @@ def segmented(description: ExportDescription, *, local: bool) -> SegmentedExport
     ):
         return None
     queryset, fields, options = build_queryset(description)
-    if options.offset or options.limit is not None:
+    if options.offset or options.limit is not None or options.jobs > 1:
+        # Several jobs: the parallel export (one snapshot read through several connections)
+        # is asked for, and restarts from zero on a take-over.
         return None
     queryset = default_ordering(queryset)
     pk = queryset.model._meta.pk

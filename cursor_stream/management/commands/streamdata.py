@@ -171,6 +171,13 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--engine", default="auto", help=f"One of {', '.join(ENGINES)} (default: auto)."
         )
+        parser.add_argument(
+            "--jobs",
+            default="1",
+            help="Read one snapshot through N connections at once, each a range of the primary "
+            "key (or of the unique field the export is ordered by); the output is the same. "
+            "Default: 1.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Never show progress.")
         parser.add_argument(
             "--force", action="store_true", help="Replace the output file if it exists."
@@ -206,6 +213,7 @@ class Command(AsyncCommand):
                 "terminal; redirect stdout or pass -o PATH."
             )
         export = self._prepare(options, self.export_options(options, fmt))
+        self.check_jobs(export)
         progress = (
             path is not None
             and not options["no_progress"]
@@ -246,7 +254,16 @@ class Command(AsyncCommand):
             prefetch=_count("prefetch", options["prefetch"], minimum=1),
             offset=_count("offset", options["offset"], minimum=0) or 0,
             limit=_count("limit", options["limit"], minimum=0),
+            jobs=_count("jobs", options["jobs"], minimum=1) or 1,
         )
+
+    def check_jobs(self, export: PreparedExport) -> None:
+        """Refuse ``--jobs N`` for an export that cannot be cut into key ranges."""
+        if export.serial_reason is not None:
+            raise CommandError(
+                f"--jobs {export.options.jobs} cannot cut this export into key ranges: "
+                f"{export.serial_reason}. Drop --jobs, or export it ordered by its primary key."
+            )
 
     def _prepare(self, options: dict[str, Any], export_options: ExportOptions) -> PreparedExport:
         return prepare_description(self.describe(options, export_options))
@@ -288,7 +305,7 @@ class Command(AsyncCommand):
 
     # --- async: move the bytes -----------------------------------------------------------------
     async def ahandle(self, *args: Any, plan: Plan, verbosity: int, **options: Any) -> None:
-        stats = ExportStats()
+        stats = ExportStats(live_rows=plan.progress)
         progress = Progress(self.stderr, stats) if plan.progress else None
         try:
             if plan.path is not None:
@@ -303,10 +320,11 @@ class Command(AsyncCommand):
         if verbosity > 0:
             where = plan.path if plan.path is not None else "stdout"
             gzipped = f" (gzip; {_size(stats.bytes)} uncompressed)" if plan.gzipped else ""
+            jobs = f", {plan.export.jobs} jobs" if plan.export.jobs > 1 else ""
             summary = (
                 f"Exported {stats.rows:,} rows, {_size(written)} written{gzipped} in "
-                f"{stats.seconds:.2f} s ({plan.export.format.name}, {plan.export.engine} engine) "
-                f"to {where}"
+                f"{stats.seconds:.2f} s ({plan.export.format.name}, {plan.export.engine} engine"
+                f"{jobs}) to {where}"
             )
             # Data on stdout must stay clean: the summary then goes to stderr, which Django
             # styles as errors by default; this is a success.
@@ -316,9 +334,18 @@ class Command(AsyncCommand):
     async def _to_file(self, plan: Plan, stats: ExportStats, progress: Progress | None) -> int:
         """Write the export to ``plan.path`` atomically; return the bytes of the file."""
         assert plan.path is not None
+        # A parallel export compresses its parts in parallel itself (one gzip member each).
+        parallel = plan.export.jobs > 1
         try:
-            with AtomicFile(plan.path, force=plan.force, gzipped=plan.gzipped) as out:
-                chunks = plan.export.achunks(stats=stats, estimate=progress is not None)
+            with AtomicFile(
+                plan.path, force=plan.force, gzipped=plan.gzipped and not parallel
+            ) as out:
+                chunks = plan.export.achunks(
+                    stats=stats,
+                    estimate=progress is not None,
+                    gzip=plan.gzipped and parallel,
+                    spool_dir=out.target.parent,
+                )
                 async with contextlib.aclosing(chunks) as stream:
                     async for chunk in stream:
                         out.write(chunk)
@@ -347,6 +374,8 @@ class Command(AsyncCommand):
             )
         counted = _Counted(buffer) if buffer is not None else None
         writer: Any = None
+        # A parallel export compresses its parts in parallel itself (one gzip member each).
+        compress = plan.gzipped and plan.export.jobs > 1
 
         def write(data: bytes) -> None:
             # The writer is made on the first write: a gzip stream writes its own header as
@@ -359,10 +388,11 @@ class Command(AsyncCommand):
                     writer = _TextWriter(stream, codecs.getincrementaldecoder("utf-8")())
                 else:
                     # GzipFile only calls write() and flush() on it.
-                    writer = GzipStream(cast("IO[bytes]", counted)) if plan.gzipped else counted
+                    gzipped = plan.gzipped and not compress
+                    writer = GzipStream(cast("IO[bytes]", counted)) if gzipped else counted
             writer.write(data)
 
-        chunks = plan.export.achunks(stats=stats)
+        chunks = plan.export.achunks(stats=stats, gzip=compress)
         try:
             finished = False
             try:
