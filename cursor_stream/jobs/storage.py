@@ -272,15 +272,6 @@ class _Pipe:
             data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
 
-    def seekable(self) -> bool:
-        return False
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
 
 class _PipeFile:
     """What ``Storage.save()`` reads: a non-seekable file object with ``chunks()``."""
