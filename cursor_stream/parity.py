@@ -27,6 +27,8 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import is_ as _is
 from typing import Any
 
 import asyncpg
@@ -370,14 +372,14 @@ def _checked_infinity(
 ) -> ColumnFix:
     """Return a check of a date/timestamp column for asyncpg's ``±infinity`` objects.
 
-    ``in`` runs at C speed; it compares with ``==``, which a real 9999-12-31 also matches, so
-    only then is the column searched by identity. In a ``timestamptz`` column the sentinels are
-    the only naive values, and a naive datetime never equals an aware one.
+    By identity (a real 9999-12-31 is another object), with ``map(operator.is_)`` at C speed:
+    ``in`` would compare with ``==``, which between the naive sentinels and the aware values of
+    a ``timestamptz`` column costs ten times as much.
     """
     high, low = sentinels
 
     def check(column: Sequence[Any]) -> Sequence[Any] | None:
-        if high in column or low in column:
+        if any(map(_is, column, repeat(high))) or any(map(_is, column, repeat(low))):
             if aware and fixes.psycopg2:
                 return [fixes.timestamptz(v) if _is_infinity(v) else v for v in column]
             for value in column:

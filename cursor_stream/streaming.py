@@ -717,8 +717,10 @@ class Stream(AsyncIterator[T]):
     def __init__(self, agen: AsyncGenerator[T, None]) -> None:
         self._agen = agen
 
-    def __aiter__(self) -> Stream[T]:
-        return self
+    def __aiter__(self) -> AsyncIterator[T]:
+        # ``async for`` drives the generator itself: no call of ours per row. (``anext()`` on
+        # the Stream works too, through __anext__.)
+        return self._agen
 
     def __anext__(self) -> Awaitable[T]:
         # The generator's own awaitable, not a coroutine of ours: no extra frame per row.
