@@ -11,13 +11,14 @@ PY := $(BIN)/python
 MANAGE := cd example_project && $(PY) manage.py
 COUNT ?= 100000
 
-.PHONY: demo test test-embedded postgres serve stop-db lint type bench clean help
+.PHONY: demo test test-embedded postgres serve worker stop-db lint type bench clean help
 
 help:
 	@echo "make demo   # seed 100,000 products in a throwaway PostgreSQL and export them to products.csv"
 	@echo "make test   # run the test suite against a throwaway PostgreSQL"
 	@echo "make test-embedded  # the server-facing tests on the embedded PostgreSQL 18"
 	@echo "make serve  # run the example project under uvicorn (ASGI)"
+	@echo "make worker # run a db_worker for the example project's background exports"
 	@echo "make bench  # run the benchmark (benchmarks/run.py)"
 	@echo "make stop-db  # stop the demo PostgreSQL"
 
@@ -66,6 +67,10 @@ serve: postgres
 	$(MANAGE) shell -c "import sys; from catalog.models import Product; sys.exit(0 if Product.objects.exists() else 1)" || $(MANAGE) seed_products --count $(COUNT)
 	@echo "Admin: http://127.0.0.1:8000/admin/ (user admin, password admin): Products, then Export"
 	cd example_project && $(BIN)/uvicorn example_project.asgi:application --host 127.0.0.1 --port 8000 --no-access-log
+
+worker: $(VENV)/.installed
+	$(MANAGE) migrate --noinput -v 0
+	cd example_project && $(PY) manage.py db_worker --no-reload
 
 stop-db:
 	$(PYTHON) example_project/devdb.py stop --name demo

@@ -63,6 +63,8 @@ from .render import check_json_keys
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin as _Base
+
+    from .export import ExportOptions
 else:
     _Base = object
 
@@ -320,15 +322,58 @@ class StreamExportMixin(_Base):
         """
         if format_name not in self.get_export_formats(request):
             raise BadRequest(f"The export format {format_name!r} is not offered here.")
+        try:
+            chosen = self.get_export_columns(request, queryset, fields)
+        except InvalidArgument as exc:
+            raise BadRequest(str(exc)) from exc
+        return streaming_response(
+            queryset,
+            format=format_name,
+            fields=chosen,
+            options=self.get_export_options(request, format_name),
+            using=queryset.db,
+            request=request,
+            filename=self.get_export_filename(request, format_name),
+        )
+
+    def get_export_options(self, request: HttpRequest, format_name: str) -> ExportOptions:
+        """Return the options of this admin's exports in ``format_name``.
+
+        The header style, formula escaping and choice labels are the admin's
+        (:attr:`export_header_style`, :attr:`export_escape_formulas`,
+        :attr:`export_choices_display`), for downloads and background exports alike.
+        """
+        from .export import ExportOptions
+
+        return ExportOptions(
+            format=format_name,
+            header_style=self.export_header_style,
+            escape_formulas=self.export_escape_formulas,
+            choices_display=self.export_choices_display,
+        )
+
+    def get_export_columns(
+        self,
+        request: HttpRequest,
+        queryset: models.QuerySet[Any],
+        names: Sequence[str] | None = None,
+    ) -> list[ExportField]:
+        """Return the columns of :meth:`get_export_fields` named ``names`` (default: all).
+
+        In the order of ``names``; a name that is not among them raises ``InvalidArgument``,
+        and a column that reads a sensitive field (directly, or through an expression or an
+        annotation of ``queryset``) ``ConfigurationError``. Downloads and background exports
+        (which rebuild computed columns from here, by name) both take their columns from it.
+        """
         allowed = self._export_columns(request)
-        if fields is None:
+        if names is None:
             chosen = allowed
         else:
             offered = {column.name: column for column in allowed}
-            refused = [name for name in fields if name not in offered]
+            refused = [name for name in names if name not in offered]
             if refused:
-                raise BadRequest(f"The column {refused[0]!r} is not exported here.")
-            chosen = [offered[name] for name in fields]
+                raise InvalidArgument(f"The column {refused[0]!r} is not exported here.")
+            chosen = [offered[name] for name in names]
         for column in chosen:
             # Checked again here (E005 at start-up): get_export_fields() may be overridden,
             # and annotations are known only now.
@@ -343,17 +388,7 @@ class StreamExportMixin(_Base):
                         _sensitive_message(where, column.name, field)
                         + " Remove it from export_fields."
                     )
-        return streaming_response(
-            queryset,
-            format=format_name,
-            fields=chosen,
-            header_style=self.export_header_style,
-            using=queryset.db,
-            request=request,
-            filename=self.get_export_filename(request, format_name),
-            escape_formulas=self.export_escape_formulas,
-            choices_display=self.export_choices_display,
-        )
+        return chosen
 
     # --- actions ----------------------------------------------------------------------------
     def _export_action(self, format_name: str) -> Callable[..., HttpResponseBase]:
@@ -517,12 +552,25 @@ class StreamExportMixin(_Base):
             (column.name, header_for(self.model, column, self.export_header_style))
             for column in self._export_columns(request)
         ]
-        return self.export_form_class(data, formats=formats, columns=columns)
+        form = self.export_form_class(data, formats=formats, columns=columns)
+        if _jobs_installed():
+            from .jobs.admin import add_background_field
+
+            add_background_field(form)
+        return form
 
     def export_form_valid(
         self, request: HttpRequest, form: ExportForm, queryset: models.QuerySet[Any]
     ) -> HttpResponseBase:
-        """Return the response to a valid export form: the streaming download."""
+        """Return the response to a valid export form: the streaming download.
+
+        With "Run in the background" ticked (``cursor_stream.jobs`` installed), the export is
+        queued as a job instead, and the answer is a redirect to the job's page.
+        """
+        if form.cleaned_data.get("background"):
+            from .jobs.admin import queue_admin_export
+
+            return queue_admin_export(self, request, form, queryset)
         return self.export_response(
             request, queryset, form.cleaned_data["format"], form.cleaned_data["columns"]
         )
@@ -575,6 +623,11 @@ class StreamExportMixin(_Base):
         if filters:
             changelist_url += "?" + filters
         estimate = self.get_export_row_estimate(request, queryset)
+        background = form["background"] if "background" in form.fields else None
+        if background is not None and not form.is_bound:
+            from .jobs.admin import background_by_default
+
+            background.field.initial = background_by_default(estimate)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Export {self.opts.verbose_name_plural}",
@@ -586,8 +639,15 @@ class StreamExportMixin(_Base):
             "filters_display": describe_changelist(cl),
             "row_estimate": about_rows(estimate) if estimate is not None else "",
             "changelist_url": changelist_url,
+            "background": background,
         }
         request.current_app = self.admin_site.name
         # A refused POST shows the page again with its errors, as a 400.
         status = 400 if request.method == "POST" else 200
         return TemplateResponse(request, self.export_template, context, status=status)
+
+
+def _jobs_installed() -> bool:
+    from django.apps import apps
+
+    return bool(apps.is_installed("cursor_stream.jobs"))

@@ -48,6 +48,17 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         # how long (seconds) an export waits for a free one before failing with ExportsBusy.
         "MAX_CONNECTIONS": None,
         "CONNECTION_WAIT": 10.0,
+        # Background exports (the cursor_stream.jobs app); read by cursor_stream.jobs.conf.
+        "JOBS_STORAGE": None,
+        "JOBS_DIR": None,
+        "JOBS_TASK_BACKEND": "default",
+        "JOBS_QUEUE": "default",
+        "JOBS_HEARTBEAT_TIMEOUT": 30.0,
+        "JOBS_MAX_ATTEMPTS": 3,
+        "JOBS_CHECKPOINT_ROWS": 100_000,
+        "JOBS_SIGNED_URL_EXPIRY": None,
+        "JOBS_EMAIL": False,
+        "BACKGROUND_ROWS": 1_000_000,
         # "app_label.Model.field" entries never part of a default field set nor of an admin
         # export; a model matches when it is, or inherits from (abstract parents included), the
         # named model.

@@ -445,6 +445,7 @@ class PreparedExport:
         gzip: bool = False,
         spool_dir: str | os.PathLike[str] | None = None,
         runner: PartRunner | None = None,
+        transaction: Transaction | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """Yield the export's bytes: the header first, before any row is fetched, then the rows.
 
@@ -457,6 +458,9 @@ class PreparedExport:
         parallel). ``spool_dir``: where the parts of a parallel export other than the first
         wait their turn (unnamed temporary files; default: the system's temporary directory).
         ``runner``: run those parts in other processes or on other machines (remote.py).
+        ``transaction``: run in this open :class:`~cursor_stream.streaming.Transaction` (its
+        caller closes it) rather than in a connection of its own, so that several exports read
+        one snapshot (the key ranges of a resumable background export); not with several jobs.
         """
         stats = stats if stats is not None else ExportStats(live_rows=False)
         encoder = self.format(
@@ -465,6 +469,10 @@ class PreparedExport:
         encoding = _Encoding(encoder)
         try:
             if self.split is not None:
+                if transaction is not None:
+                    raise InvalidArgument(
+                        "An export cut into key ranges opens its own transactions."
+                    )
                 from .parallel import parallel_chunks
                 from .parts import hold_trailer
 
@@ -481,7 +489,7 @@ class PreparedExport:
                 if gzip:
                     chunks = hold_trailer(chunks)
             else:
-                chunks = self._achunks(encoding, stats, estimate, slot)
+                chunks = self._achunks(encoding, stats, estimate, slot, transaction)
                 if gzip:
                     chunks = _gzipped(chunks)
             async with contextlib.aclosing(chunks) as body:
@@ -497,6 +505,7 @@ class PreparedExport:
         stats: ExportStats,
         estimate: bool,
         slot: ConnectionSlot | None,
+        transaction: Transaction | None = None,
     ) -> AsyncGenerator[bytes, None]:
         encoder = encoding.encoder
         if self.compiled.empty or self.options.limit == 0:
@@ -511,7 +520,12 @@ class PreparedExport:
                 yield chunk
             stats.finished = time.monotonic()
             return
-        async with Transaction(self.connect_params, self.stream_options, slot=slot) as txn:
+        opened: Any = (
+            contextlib.nullcontext(transaction)
+            if transaction is not None
+            else Transaction(self.connect_params, self.stream_options, slot=slot)
+        )
+        async with opened as txn:
             rendered, types, _ = await self.rendered(txn)
             encoder.set_column_types(types)
             if estimate:

@@ -248,10 +248,23 @@ class ThreadedChunks:
         return self
 
     def __next__(self) -> bytes:
+        chunk = self.next_chunk()
+        assert chunk is not None
+        return chunk
+
+    def next_chunk(self, timeout: float | None = None) -> bytes | None:
+        """Return the next chunk, or None when none came within ``timeout`` seconds.
+
+        Raises StopIteration at the end (and the export's error, if it failed). A background
+        job waits with a timeout, so that it notices a cancellation while no rows arrive.
+        """
         if self._finished:
             raise StopIteration
         self._start()
-        item = self._queue.get()
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
         if self._loop is not None and self._space is not None:
             # Tell the producer there is room again (it waits on the loop, not on the queue).
             with contextlib.suppress(RuntimeError):

@@ -11,10 +11,13 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "example_project"))
+
+from boto3.s3.transfer import TransferConfig  # noqa: E402
 
 import devdb  # noqa: E402
 
@@ -85,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "cursor_stream",
+    "cursor_stream.jobs",
+    "django_tasks_db",
     "catalog",
     "tests.testapp",
 ]
@@ -125,3 +130,43 @@ DATABASE_ROUTERS = ["tests.routers.PostgresOnlyApps"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Background exports: a real queue in this database, worked by `manage.py db_worker` processes.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOBS_DIR = os.environ.get("CURSOR_STREAM_JOBS_DIR") or os.path.join(
+    tempfile.gettempdir(), f"cursor-stream-exports-{os.getpid()}"
+)
+os.environ.setdefault("CURSOR_STREAM_JOBS_DIR", JOBS_DIR)
+# Results in a local S3-compatible server (moto) started by the S3 tests, which give child
+# workers its address through the environment.
+S3_ENDPOINT = os.environ.get("CURSOR_STREAM_S3_ENDPOINT", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports-s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": "exports",
+            "endpoint_url": S3_ENDPOINT or "http://127.0.0.1:9",
+            "access_key": "testing",
+            "secret_key": "testing",
+            "region_name": "us-east-1",
+            "addressing_style": "path",
+            "file_overwrite": False,
+            # Parts of 5 MB (S3's smallest): a test export of a few parts is a real multipart.
+            "transfer_config": TransferConfig(
+                multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024
+            ),
+        },
+    },
+}
+CURSOR_STREAM = {
+    "JOBS_DIR": JOBS_DIR,
+    "JOBS_STORAGE": "exports-s3" if S3_ENDPOINT else None,
+    "JOBS_HEARTBEAT_TIMEOUT": 3.0,
+    "JOBS_MAX_ATTEMPTS": int(os.environ.get("CURSOR_STREAM_JOBS_MAX_ATTEMPTS") or 3),
+    "JOBS_CHECKPOINT_ROWS": int(os.environ.get("CURSOR_STREAM_JOBS_CHECKPOINT_ROWS") or 100_000),
+}
+# Django 6.1's mailers (earlier versions ignore the setting); the test environment replaces the
+# backend of every alias with the locmem outbox.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

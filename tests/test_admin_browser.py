@@ -18,6 +18,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 
 from catalog.models import Product
+from tests.spreadsheets import read_xlsx
 
 pytestmark = [pytest.mark.slow, pytest.mark.urls("tests.http_urls")]
 
@@ -230,4 +231,41 @@ def test_per_model_change_list_template_shows_the_export_button(
     rows = _csv_rows(info.value)
     assert rows[0] == ["ID", "Name"]  # verbose headers by default
     assert len(rows) > 1
+    page.close()
+
+
+def test_background_export_in_a_browser(browser: Any, live_server: Any, products: int) -> None:
+    """Run in the background: the job page polls its progress to the end, then downloads."""
+    from tests.workers import worker_pool
+
+    User.objects.create_superuser("root", "root@example.com", "pw")
+    expected = Product.objects.filter(status="active").count()
+    page = _login(browser, live_server, "root")
+    page.goto(f"{live_server.url}/admin/catalog/product/?status__exact=active")
+    page.click("a.cursor-stream-export")
+    page.wait_for_url("**/export/**")
+    # About 1,000 rows, below BACKGROUND_ROWS: a download unless asked otherwise.
+    assert not page.is_checked("#cursor-stream-background")
+    page.check("input[name=format][value=xlsx]")
+    page.check("#cursor-stream-background")
+    with worker_pool(1):
+        page.click("input[name=_export]")
+        page.wait_for_url("**/cursor_stream_jobs/exportjob/*/change/")
+        page.wait_for_selector("#job-download:not([hidden])", timeout=60_000)
+        assert page.inner_text("#job-status") == "Succeeded"
+        assert f"{expected:,} / ~" in page.inner_text("#job-numbers") or page.inner_text(
+            "#job-numbers"
+        ).startswith(f"{expected:,} rows")
+        assert page.locator("#job-cancel").is_hidden()
+        with page.expect_download() as info:
+            page.click("#job-download a")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as handle:
+        (sheet,) = read_xlsx(handle.read()).values()
+    assert len(sheet) == expected + 1
+    assert sheet[0][-1] == "Price incl. VAT"  # the admin's computed column, rebuilt by the worker
+    # The Exports list shows it.
+    page.goto(f"{live_server.url}/admin/cursor_stream_jobs/exportjob/")
+    assert page.locator("#result_list tbody tr").count() == 1
     page.close()

@@ -27,6 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "cursor_stream",
+    # Background exports (pip install "django-cursor-stream[tasks-db]"): jobs, and their queue
+    # in this database, worked by `manage.py db_worker` (make worker).
+    "cursor_stream.jobs",
+    "django_tasks_db",
     "catalog",
 ]
 
@@ -72,4 +76,8 @@ STATIC_URL = "static/"
 
 # Every key has a default (see the README); the default PREFETCH of 2000 rows per round trip
 # measured faster here than 5000 (larger batches cost more than the round trips they save).
-CURSOR_STREAM: dict[str, object] = {}
+CURSOR_STREAM: dict[str, object] = {
+    # Results of background exports: a private directory the web server does not serve.
+    "JOBS_DIR": os.environ.get("CURSOR_STREAM_JOBS_DIR", str(BASE_DIR.parent / ".exports")),
+}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -170,3 +170,16 @@ class Zoo(models.Model):
     naive_range = PgTypeField(pg_type="tsrange", null=True)
     periods = ArrayField(DateTimeRangeField(), null=True)
     multi = PgTypeField(pg_type="int4multirange", null=True)
+
+
+class SlowProduct(models.Model):
+    """The catalogue's products through a view that pauses 2 ms per row (jobs that run long)."""
+
+    product_id = models.BigIntegerField(primary_key=True)
+    product_name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=32)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        managed = False
+        db_table = "slow_product"

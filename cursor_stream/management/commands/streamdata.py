@@ -13,25 +13,19 @@ import asyncio
 import codecs
 import contextlib
 import os
-import re
 import time
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
-from django.apps import apps
-from django.core.exceptions import FieldError, ValidationError
 from django.core.management.base import CommandError, CommandParser
 
+from cursor_stream.description import ExportDescription, StoredField, prepare_description
 from cursor_stream.encoders import Format, format_for_path, get_format, registry
-from cursor_stream.exceptions import CursorStreamError, InvalidArgument
-from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport, prepare_export
+from cursor_stream.exceptions import CursorStreamError
+from cursor_stream.export import ENGINES, ExportOptions, ExportStats, PreparedExport
 from cursor_stream.exportfields import HEADER_STYLES
-from cursor_stream.fields import parse_filter, validate_order_by
 from cursor_stream.management.base import AsyncCommand, QuietExit
-from cursor_stream.render import inline_params, quote_literal
 from cursor_stream.sinks import AtomicFile, GzipStream, check_target
-from cursor_stream.sql import rewrite_placeholders
-from cursor_stream.sqltext import split_sql
 
 #: Seconds between two redraws of the progress bar.
 PROGRESS_INTERVAL = 0.2
@@ -188,9 +182,19 @@ class Command(AsyncCommand):
         parser.add_argument(
             "--force", action="store_true", help="Replace the output file if it exists."
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the export as a background job (cursor_stream.jobs) and print its id; "
+            "-o then names the object in the result storage.",
+        )
 
     # --- sync: validate and compile ------------------------------------------------------------
     def handle(self, *args: Any, **options: Any) -> str | None:
+        if options["background"]:
+            from cursor_stream.jobs.command import queue_export
+
+            return queue_export(self, options)
         try:
             plan = self._plan(options)
         except CursorStreamError as exc:
@@ -200,6 +204,26 @@ class Command(AsyncCommand):
     def _plan(self, options: dict[str, Any]) -> Plan:
         output: str = options["output"]
         path = None if output == "-" else output
+        fmt, gzipped = self.output_format(options, path)
+        if path is not None:
+            check_target(path, force=options["force"])
+        if path is None and (fmt.binary or gzipped) and self._stdout_isatty():
+            raise CommandError(
+                f"Refusing to write {'gzip' if gzipped else fmt.name} (binary) output to a "
+                "terminal; redirect stdout or pass -o PATH."
+            )
+        export = self._prepare(options, self.export_options(options, fmt))
+        self.check_jobs(export)
+        progress = (
+            path is not None
+            and not options["no_progress"]
+            and options["verbosity"] > 0
+            and self._stderr_isatty()
+        )
+        return Plan(export, path, gzipped, bool(options["force"]), progress)
+
+    def output_format(self, options: dict[str, Any], path: str | None) -> tuple[type[Format], bool]:
+        """Return the format and whether to gzip, from --format, --gzip and the output's name."""
         gzipped = bool(options["gzip"])
         fmt: type[Format] | None = None
         if options["format"]:
@@ -215,14 +239,10 @@ class Command(AsyncCommand):
                         "for gzip)."
                     )
                 fmt = implied
-            check_target(path, force=options["force"])
-        fmt = fmt or get_format("csv")
-        if path is None and (fmt.binary or gzipped) and self._stdout_isatty():
-            raise CommandError(
-                f"Refusing to write {'gzip' if gzipped else fmt.name} (binary) output to a "
-                "terminal; redirect stdout or pass -o PATH."
-            )
-        export_options = ExportOptions(
+        return fmt or get_format("csv"), gzipped
+
+    def export_options(self, options: dict[str, Any], fmt: type[Format]) -> ExportOptions:
+        return ExportOptions(
             format=options["format"] or fmt.name,
             header=not options["no_header"],
             bom=options["bom"],
@@ -236,21 +256,20 @@ class Command(AsyncCommand):
             limit=_count("limit", options["limit"], minimum=0),
             jobs=_count("jobs", options["jobs"], minimum=1) or 1,
         )
-        export = self._prepare(options, export_options)
+
+    def check_jobs(self, export: PreparedExport) -> None:
+        """Refuse ``--jobs N`` for an export that cannot be cut into key ranges."""
         if export.serial_reason is not None:
             raise CommandError(
-                f"--jobs {export_options.jobs} cannot cut this export into key ranges: "
+                f"--jobs {export.options.jobs} cannot cut this export into key ranges: "
                 f"{export.serial_reason}. Drop --jobs, or export it ordered by its primary key."
             )
-        progress = (
-            path is not None
-            and not options["no_progress"]
-            and options["verbosity"] > 0
-            and self._stderr_isatty()
-        )
-        return Plan(export, path, gzipped, bool(options["force"]), progress)
 
     def _prepare(self, options: dict[str, Any], export_options: ExportOptions) -> PreparedExport:
+        return prepare_description(self.describe(options, export_options))
+
+    def describe(self, options: dict[str, Any], export_options: ExportOptions) -> ExportDescription:
+        """Translate the command's arguments into an export description."""
         label, sql = options["model"], options["sql"]
         if bool(label) == bool(sql):
             raise CommandError("Give either a model (app_label.Model) or --sql, not both.")
@@ -260,44 +279,21 @@ class Command(AsyncCommand):
                     raise CommandError(f"--{name.replace('_', '-')} needs a model, not --sql.")
             if options["filter"] or options["exclude"]:
                 raise CommandError("--filter and --exclude need a model, not --sql.")
-            return prepare_export(
-                _sql_with_params(sql, options["param"]),
-                using=options["database"],
-                options=export_options,
-            )
-        if options["param"]:
+        elif options["param"]:
             raise CommandError("--param goes with --sql.")
-        try:
-            model = apps.get_model(label)
-        except (LookupError, ValueError):
-            raise CommandError(
-                f"Unknown model {label!r}; give it as app_label.ModelName, e.g. catalog.Product."
-            ) from None
-        try:
-            queryset = model._default_manager.all()
-            if options["database"]:
-                queryset = queryset.using(options["database"])
-            for expression in options["filter"]:
-                key, value = parse_filter(model, expression, option="--filter")
-                queryset = queryset.filter(**{key: value})
-            for expression in options["exclude"]:
-                key, value = parse_filter(model, expression, option="--exclude")
-                queryset = queryset.exclude(**{key: value})
-            order = _split(options["order_by"])
-            if order:
-                queryset = queryset.order_by(*validate_order_by(model, order))
-            # Otherwise prepare_export() applies the default: Meta.ordering, else the pk.
-            return prepare_export(
-                queryset,
-                fields=_split(options["fields"]),
-                using=options["database"],
-                options=export_options,
-            )
-        except (FieldError, ValidationError, ValueError, TypeError) as exc:
-            if isinstance(exc, CursorStreamError):
-                raise
-            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(f"Invalid filter value: {' '.join(message.split())}") from None
+        fields, order = _split(options["fields"]), _split(options["order_by"])
+        return ExportDescription(
+            model=label or None,
+            sql=sql or None,
+            params=tuple(options["param"]),
+            fields=tuple(map(StoredField, fields)) if fields is not None else None,
+            filters=tuple(options["filter"]),
+            excludes=tuple(options["exclude"]),
+            order_by=tuple(order) if order else None,
+            database=options["database"],
+            options=export_options,
+            gzip=bool(options["gzip"]),
+        )
 
     def _stdout_isatty(self) -> bool:
         stream = getattr(self.stdout, "_out", None)
@@ -475,82 +471,6 @@ class _TextWriter:
 
     def close(self) -> None:
         self.stream.write(self.decoder.decode(b"", final=True))
-
-
-def _sql_with_params(sql: str, params: list[str]) -> str:
-    """Return ``sql`` with ``--param`` values inlined as quoted literals.
-
-    Command-line values are untyped text; as quoted literals the server infers their types from
-    the context (``WHERE price > '10'``), as psql would. They are quoted (:func:`quote_literal`),
-    never spliced raw, and the export runs in a read-only transaction.
-    """
-    _check_query(sql)
-    count = _placeholders(sql)
-    if count != len(params):
-        raise InvalidArgument(
-            f"The SQL has {_plural(count, 'placeholder')}, {_plural(len(params), '--param value')}"
-            "; give one --param per placeholder (%s, or $1, $2, ...), and write %% for a "
-            "literal %."
-        )
-    if not params:
-        return sql
-    try:
-        # One literal per value: an IN list sent as one array parameter would be inlined as a
-        # Python list.
-        text, values = rewrite_placeholders(sql, params, arrays=False)
-        return inline_params(text, [quote_literal(str(v)) for v in values])
-    except CursorStreamError:
-        raise
-    except ValueError as exc:
-        raise InvalidArgument(str(exc)) from None
-
-
-#: Positional placeholders of --sql: psycopg's %s (%% is a literal %) or asyncpg's $n.
-_PLACEHOLDER = re.compile(r"%%|%s|(?<![\w$])\$(\d+)(?![\w$])")
-#: The statements that return rows and can be wrapped as a subquery by an export.
-QUERY_KEYWORDS = ("SELECT", "WITH", "VALUES", "TABLE")
-#: Statements that are not queries (PostgreSQL's "SQL Commands" reference); other words are
-#: left for the server to report (a typo is a syntax error with its position).
-OTHER_STATEMENTS = frozenset(
-    {
-        *("ABORT", "ALTER", "ANALYZE", "BEGIN", "CALL", "CHECKPOINT", "CLOSE", "CLUSTER"),
-        *("COMMENT", "COMMIT", "COPY", "CREATE", "DEALLOCATE", "DECLARE", "DELETE", "DISCARD"),
-        *("DO", "DROP", "END", "EXECUTE", "EXPLAIN", "FETCH", "GRANT", "IMPORT", "INSERT"),
-        *("LISTEN", "LOAD", "LOCK", "MERGE", "MOVE", "NOTIFY", "PREPARE", "REASSIGN", "REFRESH"),
-        *("REINDEX", "RELEASE", "RESET", "REVOKE", "ROLLBACK", "SAVEPOINT", "SECURITY", "SET"),
-        *("SHOW", "START", "TRUNCATE", "UNLISTEN", "UPDATE", "VACUUM"),
-    }
-)
-
-
-def _code(sql: str) -> str:
-    """Return ``sql`` without its literals, quoted identifiers and comments."""
-    return " ".join(text for kind, text in split_sql(sql) if kind == "code")
-
-
-def _placeholders(sql: str) -> int:
-    """Return how many --param values ``sql`` takes."""
-    percent = dollar = 0
-    for match in _PLACEHOLDER.finditer(_code(sql)):
-        if match.group() == "%s":
-            percent += 1
-        elif match.group(1):
-            dollar = max(dollar, int(match.group(1)))
-    return percent or dollar
-
-
-def _check_query(sql: str) -> None:
-    """Refuse a statement that is not a query before anything runs or is written."""
-    first = re.match(r"[\s(]*([A-Za-z]+)", _code(sql))
-    if first is not None and first.group(1).upper() in OTHER_STATEMENTS:
-        raise InvalidArgument(
-            f"--sql must be a query returning rows ({', '.join(QUERY_KEYWORDS)}), not "
-            f"{first.group(1).upper()}: exports run in a read-only transaction."
-        )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _size(n: int) -> str:
