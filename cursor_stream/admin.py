@@ -627,7 +627,10 @@ class StreamExportMixin(_Base):
         if background is not None and not form.is_bound:
             from .jobs.admin import background_by_default
 
-            background.field.initial = background_by_default(estimate)
+            background.field.initial = background_by_default(estimate, form["format"].value())
+            # What export.js restores when another format is chosen.
+            by_estimate = background_by_default(estimate)
+            background.field.widget.attrs["data-by-estimate"] = "1" if by_estimate else ""
         context = {
             **self.admin_site.each_context(request),
             "title": f"Export {self.opts.verbose_name_plural}",

@@ -58,6 +58,8 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "JOBS_CHECKPOINT_ROWS": 100_000,
         "JOBS_SIGNED_URL_EXPIRY": None,
         "JOBS_EMAIL": False,
+        "JOBS_PART_TASKS": True,
+        "JOBS_PART_START_TIMEOUT": 10.0,
         "BACKGROUND_ROWS": 1_000_000,
         # "app_label.Model.field" entries never part of a default field set nor of an admin
         # export; a model matches when it is, or inherits from (abstract parents included), the

@@ -363,11 +363,14 @@ async def _source(
         remote = await _wait_for(leader, part, runner)
         if remote is not None:
             return remote, part.spec.gzip
-    # The first part, or one the leader took over: on the leader's connection, in its snapshot,
-    # straight to the consumer (compressed with what comes before it).
-    spec = dataclasses.replace(part.spec, gzip=False)
+    # The first part, or one the leader took over: on the leader's connection, in its snapshot.
+    # The first goes straight to the consumer (compressed with what comes before it); one taken
+    # over is what its runner would have written (with gzip, a member of its own): the same
+    # bytes whoever ran it.
+    taken_over = part.dispatched is not None
+    spec = part.spec if taken_over else dataclasses.replace(part.spec, gzip=False)
     part.output = PartOutput(spec, executor=executor, count_rows=count_rows)
-    return part.output.chunks(leader), False
+    return part.output.chunks(leader), spec.gzip
 
 
 async def _wait_for(

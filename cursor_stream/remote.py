@@ -28,7 +28,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,12 +108,19 @@ class PartResult:
 # The worker's side
 
 
-async def arun_part(description: str, target: str | os.PathLike[str] | IO[bytes]) -> PartResult:
+async def arun_part(
+    description: str,
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    complete: Callable[[PartResult], Awaitable[None]] | None = None,
+) -> PartResult:
     """Run the part ``description`` gives and write its bytes to ``target``.
 
     A path is written atomically (temporary file beside it, renamed when complete), so that a
-    runner can take the file's existence for the part's end. Call from async code; see
-    :func:`run_part`.
+    runner can take the file's existence for the part's end. ``complete`` is awaited with the
+    result once every byte is written, while the part's lock is still held (a runner publishes
+    the part there: a leader never finds the lock free and the part unpublished). Call from
+    async code; see :func:`run_part`.
     """
     from .connection import connect_params
     from .sinks import AtomicFile
@@ -143,7 +150,10 @@ async def arun_part(description: str, target: str | os.PathLike[str] | IO[bytes]
                 out.commit()
         else:
             await _write(output, txn, target.write)
-        return PartResult("done", spec.number, output.rows, output.bytes)
+        result = PartResult("done", spec.number, output.rows, output.bytes)
+        if complete is not None:
+            await complete(result)
+        return result
     finally:
         # Closing ends the part's transaction, and so releases its lock, after the file is
         # complete: a leader that then gets the lock finds the part done.
@@ -157,7 +167,12 @@ async def _write(output: PartOutput, txn: Transaction, write: Any) -> None:
             write(chunk)
 
 
-def run_part(description: str, target: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any]:
+def run_part(
+    description: str,
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    complete: Callable[[PartResult], Awaitable[None]] | None = None,
+) -> dict[str, Any]:
     """Run a part of a parallel export (see :func:`arun_part`); return its result as JSON.
 
     This is what a background task calls with the description the leader handed its runner:
@@ -167,7 +182,7 @@ def run_part(description: str, target: str | os.PathLike[str] | IO[bytes]) -> di
     from .sql import _in_thread
 
     def main() -> PartResult:
-        return asyncio.run(arun_part(description, target))
+        return asyncio.run(arun_part(description, target, complete=complete))
 
     result: PartResult = _in_thread(main)
     return result.to_json()

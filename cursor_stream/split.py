@@ -11,7 +11,9 @@ The ranges come from a sample of the query's own keys (its filters and joins app
 parts hold similar numbers of rows whatever the key distribution: ``SAMPLE_PAGES`` pages
 per part of the model's table are sampled with ``TABLESAMPLE SYSTEM`` (whole pages,
 ``REPEATABLE`` so that the same snapshot is cut the same way), and the key quantiles of the
-matching rows are the boundaries (``percentile_disc``). A smaller table is read whole.
+matching rows are the boundaries (``percentile_disc``). A smaller table is read whole, and so
+is the query's key column when the model's relation is a view or a foreign table, which cannot
+be sampled.
 
 Anything else (another order, ``distinct`` on other columns, slices, ``union()``, window
 functions, which see the whole result) cannot be cut: :func:`split_plan` says why. See
@@ -54,6 +56,10 @@ class SplitPlan:
     alias: str
     #: The keys of a sample of the query's rows (see the module docstring).
     sample: CompiledQuery = field(repr=False)
+    #: Every key of the query: what is cut when the model's relation cannot be sampled.
+    keys: CompiledQuery | None = field(default=None, repr=False)
+    #: The model's relation (quoted), whose kind decides between the two.
+    table: str = ""
 
     def part_queries(self, bounds: list[Any]) -> list[CompiledQuery]:
         """Return the query of each part, in output order, for ascending ``bounds``.
@@ -163,6 +169,8 @@ def split_plan(queryset: Any, *, using: str, parts: int) -> SplitPlan:
         descending=descending,
         alias=using,
         sample=compile_source(keys, using=using),
+        keys=compile_source(queryset.order_by().values_list(name, flat=True), using=using),
+        table=table,
     )
 
 
@@ -175,6 +183,15 @@ async def boundaries(txn: Transaction, plan: SplitPlan, parts: int) -> list[Any]
         return []
     fractions = ", ".join(f"{i / parts!r}" for i in range(1, parts))
     sample = plan.sample
+    if plan.keys is not None and plan.table:
+        # TABLESAMPLE reads tables and materialized views (partitioned tables too); a model on
+        # a view or a foreign table is cut from all of its query's keys (one keys-only pass).
+        with _translated():
+            kind = await txn.connection.fetchval(
+                "SELECT relkind FROM pg_class WHERE oid = to_regclass($1)", plan.table
+            )
+        if kind not in ("r", "m", "p"):
+            sample = plan.keys
     sql = (
         f"SELECT (percentile_disc(ARRAY[{fractions}]::float8[]) WITHIN GROUP (ORDER BY k))::text[]"
         f" FROM (\n{sample.sql}\n) AS s(k)"

@@ -166,6 +166,10 @@ CURSOR_STREAM = {
     "JOBS_HEARTBEAT_TIMEOUT": 3.0,
     "JOBS_MAX_ATTEMPTS": int(os.environ.get("CURSOR_STREAM_JOBS_MAX_ATTEMPTS") or 3),
     "JOBS_CHECKPOINT_ROWS": int(os.environ.get("CURSOR_STREAM_JOBS_CHECKPOINT_ROWS") or 100_000),
+    # Jobs run in-process by tests have no worker for their parts: the leader takes them soon.
+    "JOBS_PART_START_TIMEOUT": float(
+        os.environ.get("CURSOR_STREAM_JOBS_PART_START_TIMEOUT") or 1.0
+    ),
 }
 # Django 6.1's mailers (earlier versions ignore the setting); the test environment replaces the
 # backend of every alias with the locmem outbox.

@@ -246,8 +246,13 @@ def test_background_export_in_a_browser(browser: Any, live_server: Any, products
     page.wait_for_url("**/export/**")
     # About 1,000 rows, below BACKGROUND_ROWS: a download unless asked otherwise.
     assert not page.is_checked("#cursor-stream-background")
+    # xlsx runs in the background by default; back to csv, a download again.
     page.check("input[name=format][value=xlsx]")
-    page.check("#cursor-stream-background")
+    assert page.is_checked("#cursor-stream-background")
+    page.check("input[name=format][value=csv]")
+    assert not page.is_checked("#cursor-stream-background")
+    page.check("input[name=format][value=xlsx]")
+    assert page.is_checked("#cursor-stream-background")
     with worker_pool(1):
         page.click("input[name=_export]")
         page.wait_for_url("**/cursor_stream_jobs/exportjob/*/change/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -307,3 +308,45 @@ def test_database_restart_mid_job(tmp_path: Any) -> None:
         if worker is not None:
             worker.stop()
         cluster.stop()
+
+
+def test_cancel_stops_the_workers_running_parts_of_a_parallel_job(products: int) -> None:
+    description = ExportDescription(
+        model="testapp.SlowProduct", options=ExportOptions(format="csv", jobs=2)
+    )
+    view = (
+        "CREATE OR REPLACE VIEW slow_product AS SELECT p.product_id, p.product_name, p.sku, "
+        "p.price FROM product p, LATERAL pg_sleep({} + 0 * p.product_id) AS pause"
+    )
+    # Slow only in the sessions of parts run by workers (20 ms a row: part 2 takes 10 s); the
+    # leader's key sample and part 1 run at once.
+    in_parts = "CASE WHEN current_setting('application_name') LIKE '%% part 2/2' THEN 0.02 END"
+    with connection.cursor() as cursor:
+        cursor.execute(view.format(in_parts))
+    try:
+        _cancel_parallel(description)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(view.format("0.002"))
+
+
+def _cancel_parallel(description: ExportDescription) -> None:
+
+    def part_sessions() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name LIKE %s",
+                ["%part 2/2"],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    with worker_pool(2, CURSOR_STREAM_JOBS_PART_START_TIMEOUT="60"):
+        pk = api.submit(description, name="exports/slow.csv").pk
+        wait_until(lambda: bool(part_sessions()), 30, "another worker runs part 2")
+        api.cancel(pk)
+        wait_until(lambda: not part_sessions(), 1.5, "the part's session is gone")
+        final = api.wait(pk, timeout=30)
+    assert final.status == Status.CANCELLED
+    assert visible_results() == []
+    partial = Path(result_storage().path(".partial"))
+    assert not partial.exists() or not any(partial.iterdir())

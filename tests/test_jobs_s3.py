@@ -140,3 +140,25 @@ def test_cancel_mid_upload_leaves_no_object_and_no_parts(s3: Any, s3_endpoint: s
     assert "Contents" not in s3.list_objects_v2(Bucket="exports")
     with contextlib.suppress(KeyError):
         assert not s3.list_multipart_uploads(Bucket="exports")["Uploads"]
+
+
+def test_parts_of_a_parallel_job_go_through_s3(
+    s3: Any, s3_endpoint: str, products: int, tmp_path: Any
+) -> None:
+    from tests.test_jobs import PARALLEL, PARALLEL_ARGS, foreground, task_results
+
+    job = api.submit(PARALLEL, name="parallel/products.csv")
+    with worker_pool(
+        3, CURSOR_STREAM_S3_ENDPOINT=s3_endpoint, CURSOR_STREAM_JOBS_PART_START_TIMEOUT="60"
+    ):
+        final = api.wait(job.pk, timeout=120)
+    assert final.status == Status.SUCCEEDED, final.status_line()
+    data = s3.get_object(Bucket="exports", Key="parallel/products.csv")["Body"].read()
+    assert data == foreground(tmp_path, *PARALLEL_ARGS)
+    assert sorted(t.return_value["status"] for t in task_results("run_export_part")) == [
+        "done",
+        "done",
+    ]
+    # The parts' objects under .partial/ are gone; only the result is left.
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="exports")["Contents"]]
+    assert keys == ["parallel/products.csv"]

@@ -113,6 +113,15 @@ def test_worker_parts_are_gzip_members_compressed_where_they_ran(products, tmp_p
     assert gzip.decompress(data) == serial
 
 
+def test_gzip_bytes_are_the_same_whoever_runs_the_parts(products, tmp_path):
+    # Workers, nobody (the leader takes every part over), or no runner at all: one member per
+    # part each time, so the same bytes.
+    by_workers = run_with(export(Product.objects.all(), 3), workers(tmp_path), gzip=True)
+    by_leader = run_with(export(Product.objects.all(), 3), Recorder(start_timeout=0.1), gzip=True)
+    in_process = run(export(Product.objects.all(), 3), gzip=True)
+    assert by_leader == by_workers == in_process
+
+
 def test_workers_read_the_leaders_snapshot_while_the_table_changes(products, tmp_path):
     before = run(export(Product.objects.all()))
     prepared = export(Product.objects.all(), 4)

@@ -168,18 +168,32 @@ class ExportJobAdmin(admin.ModelAdmin):
 BACKGROUND_FIELD = "background"
 
 
+#: Formats that the page runs in the background by default: an xlsx workbook is complete only
+#: at its end, and spreadsheet users wait for it rather than watch it arrive.
+BACKGROUND_FORMATS = ("xlsx",)
+
+
 def add_background_field(form: ExportForm) -> None:
     """Offer "Run in the background" on an export page's form."""
     form.fields[BACKGROUND_FIELD] = forms.BooleanField(
         label="Run in the background",
         required=False,
         help_text="The file is stored and listed under Exports; you need not keep this page open.",
-        widget=forms.CheckboxInput(attrs={"id": "cursor-stream-background"}),
+        widget=forms.CheckboxInput(
+            attrs={
+                "id": "cursor-stream-background",
+                # export.js ticks the box when one of these formats is chosen.
+                "data-formats": " ".join(BACKGROUND_FORMATS),
+            }
+        ),
     )
 
 
-def background_by_default(estimate: int | None) -> bool:
-    """Return whether the page ticks "Run in the background": above ``BACKGROUND_ROWS`` rows."""
+def background_by_default(estimate: int | None, format_name: str | None = None) -> bool:
+    """Return whether the page ticks "Run in the background": above ``BACKGROUND_ROWS`` rows,
+    or for a format of :data:`BACKGROUND_FORMATS`."""
+    if format_name in BACKGROUND_FORMATS:
+        return True
     return estimate is not None and estimate > job_settings().background_rows
 
 

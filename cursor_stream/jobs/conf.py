@@ -38,6 +38,11 @@ class JobSettings:
     email: bool
     #: The admin runs exports in the background by default above this planner estimate.
     background_rows: int
+    #: A job with several ``jobs`` queues its parts as tasks for other workers (else it runs
+    #: them on connections of its own).
+    part_tasks: bool
+    #: Seconds a part queued as a task may wait for a worker before the job runs it itself.
+    part_start_timeout: float
 
 
 def _number(key: str, value: Any, *, minimum: float, integer: bool = False) -> Any:
@@ -80,6 +85,10 @@ def job_settings() -> JobSettings:
         email=bool(merged["JOBS_EMAIL"]),
         background_rows=_number(
             "BACKGROUND_ROWS", merged["BACKGROUND_ROWS"], minimum=0, integer=True
+        ),
+        part_tasks=bool(merged["JOBS_PART_TASKS"]),
+        part_start_timeout=float(
+            _number("JOBS_PART_START_TIMEOUT", merged["JOBS_PART_START_TIMEOUT"], minimum=0)
         ),
     )
 

@@ -289,8 +289,13 @@ class _Run:
                 job_id=job.pk,
                 attempt=self.attempt,
             )
+            runner = None
+            if parallel and job_settings().part_tasks:
+                from .parts import TaskRunner
+
+                runner = TaskRunner(job.pk, self.attempt)
             return writer, lambda: prepared.achunks(
-                stats=stats, estimate=True, gzip=description.gzip and parallel
+                stats=stats, estimate=True, gzip=description.gzip and parallel, runner=runner
             )
         every = job_settings().checkpoint_rows
         point = job.checkpoint

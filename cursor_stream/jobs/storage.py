@@ -215,7 +215,8 @@ def discard_partial(storage: Storage, job_id: Any) -> None:
     """Remove every partial file of a job, if any."""
     if is_local(storage):
         directory = Path(storage.path(PARTIAL_DIR))
-        for path in directory.glob(f"job-{job_id}-*.part"):
+        # Runs' partial files (job-<id>-<run>.part), parts of parallel runs (.part, .json).
+        for path in directory.glob(f"job-{job_id}-*"):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 

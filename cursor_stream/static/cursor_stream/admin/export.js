@@ -1,8 +1,29 @@
 // The export page's "All" checkbox: ticks or clears every column, and shows whether all, some
 // (indeterminate) or none are ticked. Without JavaScript it stays hidden; the columns still work.
+// "Run in the background" follows the chosen format (ticked for the formats in its
+// data-formats) until the user ticks or clears it.
 "use strict";
 {
+    function followFormat() {
+        const background = document.getElementById("cursor-stream-background");
+        const form = document.getElementById("cursor-stream-export-form");
+        if (!background || !form) {
+            return;
+        }
+        const formats = (background.dataset.formats || "").split(" ");
+        const byEstimate = background.dataset.byEstimate === "1";
+        let touched = false;
+        background.addEventListener("change", () => { touched = true; });
+        form.querySelectorAll("input[name=format]").forEach((radio) => {
+            radio.addEventListener("change", () => {
+                if (!touched && radio.checked) {
+                    background.checked = byEstimate || formats.includes(radio.value);
+                }
+            });
+        });
+    }
     function setUp() {
+        followFormat();
         const toggle = document.getElementById("cursor-stream-all-columns");
         const list = document.getElementById("cursor-stream-column-list");
         if (!toggle || !list) {
