@@ -14,6 +14,9 @@ process) and the same export queued with ``streamdata --background`` to a pool o
   (includes the worker's polling interval, 0.1 s here);
 * throughput ratio: foreground export s / background job s (>= 0.9 is the target);
 * whether the stored result has the foreground file's SHA-256.
+
+``--jobs N`` runs both as parallel exports of N parts: the foreground on N connections of one
+process, the job with its parts queued as tasks for the other workers (start N workers).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def main() -> None:
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--interval", default="1", help="db_worker --interval (s), its default")
+    parser.add_argument("--jobs", type=int, default=1, help="parts of a parallel export")
     args = parser.parse_args()
     env = psql_env()
     out = Path(tempfile.mkdtemp(prefix="cursor-stream-jobs-bench-"))
@@ -92,6 +96,7 @@ def main() -> None:
         for _ in range(args.workers)
     ]
     streamdata = [*MANAGE, "streamdata", "catalog.Product", "--no-progress", "--force", "-v", "0"]
+    parallel = ["--jobs", str(args.jobs)] if args.jobs > 1 else []
     empty = [*streamdata, "--filter", "product_id__lt=0", "-o", str(out / "empty.csv")]
     results: dict[str, list[float]] = {"startup": [], "fg": [], "job": [], "e2e": []}
     same: list[bool] = []
@@ -102,9 +107,10 @@ def main() -> None:
         idle_rss = [memory(worker.pid, "VmRSS") for worker in workers]
         for round_ in range(args.repeat):
             results["startup"].append(measure(empty, env)[0])
-            results["fg"].append(measure([*streamdata, "-o", str(out / "fg.csv")], env)[0])
+            fg = [*streamdata, *parallel, "-o", str(out / "fg.csv")]
+            results["fg"].append(measure(fg, env)[0])
             queued = subprocess.run(
-                [*MANAGE, "streamdata", "catalog.Product", "--background", "-v", "0"],
+                [*MANAGE, "streamdata", "catalog.Product", *parallel, "--background", "-v", "0"],
                 env=env,
                 cwd=ROOT / "example_project",
                 capture_output=True,
@@ -137,7 +143,8 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
     med = {name: statistics.median(values) for name, values in results.items()}
     fg_export = med["fg"] - med["startup"]
-    print(f"\n{args.rows:,} products, csv, median of {args.repeat} rounds\n")
+    jobs = f", --jobs {args.jobs}" if args.jobs > 1 else ""
+    print(f"\n{args.rows:,} products, csv{jobs}, median of {args.repeat} rounds\n")
     print("| measure | seconds | rows/s |")
     print("|---|---:|---:|")
     print(
@@ -145,7 +152,7 @@ def main() -> None:
         f"{args.rows / fg_export:,.0f} |"
     )
     print(
-        f"| background job (started -> finished, 2 db_workers) | {med['job']:.2f} | "
+        f"| background job (started -> finished, {args.workers} db_workers) | {med['job']:.2f} | "
         f"{args.rows / med['job']:,.0f} |"
     )
     print(
