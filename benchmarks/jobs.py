@@ -1,17 +1,18 @@
-"""Background export benchmark: a job through two ``db_worker`` processes vs ``streamdata``.
+"""Background export benchmark: a job through ``db_worker`` processes vs ``streamdata``.
 
 Usage (the demo PostgreSQL, or ``DATABASE_URL``; seeds it unless ``--no-seed``)::
 
     python benchmarks/jobs.py --rows 1000000 --repeat 3
 
 Each round runs the foreground export (``streamdata catalog.Product -o file.csv``, a fresh
-process) and the same export queued with ``streamdata --background`` to a pool of two
-``db_worker`` processes started before the first round (workers are long-lived). Reported:
+process) and the same export queued with ``streamdata --background`` to a pool of
+``db_worker`` processes (``--workers``, two by default) started before the first round
+(workers are long-lived). Reported:
 
 * foreground "export s": wall time minus the median start-up of an empty export;
 * background "job s": the job's own started -> finished time (claim, export, storage commit);
 * background "end to end s": from the queueing command's return until the job is seen done
-  (includes the worker's polling interval, 0.1 s here);
+  (includes the worker's polling interval, ``--interval``, 1 s by default);
 * throughput ratio: foreground export s / background job s (>= 0.9 is the target);
 * whether the stored result has the foreground file's SHA-256.
 
